@@ -1,0 +1,86 @@
+"""Event serialisation with msgspec: a Transcoder on the library's interface, and a Mapper that
+decodes each event's state straight into its declared field types (UUID, datetime, Money, Brief)
+in one pass, instead of walking a tagged JSON tree as the stock JSON transcoder does."""
+
+from __future__ import annotations
+
+import typing
+from functools import lru_cache
+from typing import Any, ClassVar, cast
+from uuid import UUID
+
+import msgspec
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent, Transcoder
+from eventsourcing.utils import resolve_topic
+
+_ENVELOPE = frozenset({"originator_id", "originator_version"})
+
+
+class MsgspecTranscoder(Transcoder):
+    """JSON bytes via msgspec. Decoding without a type gives plain builtins."""
+
+    def __init__(self) -> None:
+        self._encoder = msgspec.json.Encoder()
+        self._decoder = msgspec.json.Decoder()
+
+    def encode(self, obj: Any) -> bytes:
+        return self._encoder.encode(obj)
+
+    def decode(self, data: bytes) -> Any:
+        return self._decoder.decode(data)
+
+
+@lru_cache(maxsize=None)
+def _state_type(event_cls: type) -> type[msgspec.Struct]:
+    hints = typing.get_type_hints(event_cls)
+    fields = [
+        (name, hint)
+        for name, hint in hints.items()
+        if name not in _ENVELOPE and typing.get_origin(hint) is not ClassVar
+    ]
+    return msgspec.defstruct(f"{event_cls.__qualname__}State", fields)
+
+
+@lru_cache(maxsize=None)
+def _typed_decoder(event_cls: type) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(_state_type(event_cls))
+
+
+class MsgspecMapper(Mapper[UUID]):
+    """Stores events with the msgspec transcoder; restores them typed, honouring class_version
+    upcasts, the cipher and the compressor exactly as the library's Mapper does."""
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        cls = resolve_topic(stored_event.topic)
+        data = stored_event.state
+        try:
+            if self.cipher:
+                data = self.cipher.decrypt(data)
+            if self.compressor:
+                data = self.compressor.decompress(data)
+            state = self._decode(cls, data)
+        except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as e:
+            msg = (
+                f"Failed to deserialise state of stored event with topic '{stored_event.topic}', "
+                f"originator_id '{stored_event.originator_id}' and "
+                f"originator_version {stored_event.originator_version}: {e}"
+            )
+            raise MapperDeserialisationError(msg) from e
+        originator_id = stored_event.originator_id
+        state["originator_id"] = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+        state["originator_version"] = stored_event.originator_version
+        domain_event = object.__new__(cls)
+        object.__setattr__(domain_event, "__dict__", state)
+        return cast(DomainEventProtocol[UUID], domain_event)
+
+    def _decode(self, cls: type, data: bytes) -> dict[str, Any]:
+        class_version = getattr(cls, "class_version", 1)
+        if class_version == 1:
+            return msgspec.structs.asdict(_typed_decoder(cls).decode(data))
+        raw: dict[str, Any] = self.transcoder.decode(data)
+        from_version = raw.pop("class_version", 1)
+        while from_version < class_version:
+            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(raw)
+            from_version += 1
+        return msgspec.structs.asdict(msgspec.convert(raw, _state_type(cls)))

@@ -1,0 +1,207 @@
+"""The Marketplace application: one command method per lifecycle verb (load, decide, save).
+
+Persistence comes from the environment only (SQLite by default, PostgreSQL when configured);
+time comes from the injected clock. Each command returns a `Receipt` with the gig's new version
+and the log position of its last event, so callers can wait for read models to include it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import EnvType
+
+from domain.actors import Actor
+from domain.brief import Brief
+from domain.clock import Clock
+from domain.errors import Conflict
+from domain.gig import Gig
+from domain.gig_errors import GigError
+from domain.money import Money
+from domain.policy import LifecyclePolicy
+
+PAYMENTS = Actor(None, frozenset({"payments"}))
+_RETRIES_ON_CONFLICT = 3
+
+
+class GigNotFound(GigError):
+    code = "gig.not_found"
+
+
+class ConcurrentUpdate(GigError, Conflict):
+    code = "gig.concurrent_update"
+
+
+class VersionMismatch(GigError, Conflict):
+    """The client's If-Match no longer matches the gig's version."""
+
+    code = "gig.version_mismatch"
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    gig_id: UUID
+    version: int
+    position: int | None
+
+
+class Marketplace(Application):
+    name = "Marketplace"
+
+    def __init__(
+        self, env: EnvType | None = None, *, clock: Clock, policy: LifecyclePolicy | None = None
+    ) -> None:
+        super().__init__(env)
+        self.clock = clock
+        self.policy = policy or LifecyclePolicy()
+
+    # ---- queries used to decide commands ---------------------------------------------------
+
+    def get_gig(self, gig_id: UUID, version: int | None = None) -> Gig:
+        try:
+            gig: Gig = self.repository.get(gig_id, version=version)
+        except AggregateNotFoundError:
+            raise GigNotFound(f"no gig {gig_id}", gig_id=str(gig_id)) from None
+        return gig
+
+    # ---- drafting --------------------------------------------------------------------------
+
+    def create_gig(self, actor: Actor, brief: Brief, gig_id: UUID | None = None) -> Receipt:
+        gig = Gig.create(gig_id or uuid4(), actor, brief, self.clock())
+        return self._save(gig)
+
+    def edit_gig(self, actor: Actor, gig_id: UUID, brief: Brief, expected_version: int | None = None) -> Receipt:
+        return self._command(gig_id, expected_version, lambda g, now: g.edit_draft(actor, brief, now))
+
+    def publish_gig(
+        self, actor: Actor, gig_id: UUID, blocking: Iterable[str] = (), expected_version: int | None = None
+    ) -> Receipt:
+        rules = list(blocking)
+        return self._command(gig_id, expected_version, lambda g, now: g.publish(actor, now, self.policy, rules))
+
+    def cancel_gig(self, actor: Actor, gig_id: UUID, reason: str, expected_version: int | None = None) -> Receipt:
+        return self._command(gig_id, expected_version, lambda g, now: g.cancel(actor, reason, now, self.policy))
+
+    # ---- claiming and working --------------------------------------------------------------
+
+    def claim_gig(self, actor: Actor, gig_id: UUID, expected_version: int | None = None) -> Receipt:
+        return self._command(gig_id, expected_version, lambda g, now: g.claim(actor, now, self.policy))
+
+    def decline_claim(self, actor: Actor, gig_id: UUID, reason: str, expected_version: int | None = None) -> Receipt:
+        return self._command(gig_id, expected_version, lambda g, now: g.decline_claim(actor, reason, now))
+
+    def withdraw_claim(self, actor: Actor, gig_id: UUID, reason: str, expected_version: int | None = None) -> Receipt:
+        return self._command(gig_id, expected_version, lambda g, now: g.withdraw(actor, reason, now))
+
+    def check_in(self, actor: Actor, gig_id: UUID, note: str, expected_version: int | None = None) -> Receipt:
+        return self._command(gig_id, expected_version, lambda g, now: g.check_in(actor, note, now, self.policy))
+
+    def submit_work(
+        self, actor: Actor, gig_id: UUID, url: str, notes: str, expected_version: int | None = None
+    ) -> Receipt:
+        return self._command(
+            gig_id, expected_version, lambda g, now: g.submit(actor, url, notes, now, self.policy)
+        )
+
+    # ---- review and disputes ---------------------------------------------------------------
+
+    def approve_submission(
+        self, actor: Actor, gig_id: UUID, feedback: str, expected_version: int | None = None
+    ) -> Receipt:
+        return self._command(gig_id, expected_version, lambda g, now: g.approve(actor, feedback, now))
+
+    def request_changes(
+        self, actor: Actor, gig_id: UUID, feedback: str, expected_version: int | None = None
+    ) -> Receipt:
+        return self._command(
+            gig_id, expected_version, lambda g, now: g.request_changes(actor, feedback, now, self.policy)
+        )
+
+    def reject_submission(
+        self, actor: Actor, gig_id: UUID, feedback: str, expected_version: int | None = None
+    ) -> Receipt:
+        return self._command(
+            gig_id, expected_version, lambda g, now: g.reject(actor, feedback, now, self.policy)
+        )
+
+    def dispute_rejection(
+        self, actor: Actor, gig_id: UUID, reason: str, expected_version: int | None = None
+    ) -> Receipt:
+        return self._command(gig_id, expected_version, lambda g, now: g.dispute(actor, reason, now))
+
+    def resolve_dispute(
+        self, actor: Actor, gig_id: UUID, student_share_percent: int, expected_version: int | None = None
+    ) -> Receipt:
+        return self._command(
+            gig_id, expected_version, lambda g, now: g.resolve_dispute(actor, student_share_percent, now)
+        )
+
+    def rate(
+        self, actor: Actor, gig_id: UUID, stars: int, comment: str, expected_version: int | None = None
+    ) -> Receipt:
+        return self._command(gig_id, expected_version, lambda g, now: g.rate(actor, stars, comment, now))
+
+    # ---- the clock's commands --------------------------------------------------------------
+
+    def fire_timer(self, actor: Actor, gig_id: UUID, timer: str) -> Receipt:
+        """Run the named clock command (see `Gig.due_timers`)."""
+        commands: dict[str, Callable[[Gig, datetime], None]] = {
+            "expire_funding": lambda g, now: g.expire_funding(actor, now),
+            "expire_claim": lambda g, now: g.expire_claim(actor, now),
+            "auto_approve": lambda g, now: g.auto_approve(actor, now),
+            "close_undisputed": lambda g, now: g.close_undisputed(actor, now),
+            "expire_deadline": lambda g, now: g.expire_deadline(actor, now),
+            "reveal_ratings": lambda g, now: g.reveal_ratings(actor, now),
+        }
+        return self._command(gig_id, None, commands[timer])
+
+    # ---- money movements recorded by the payments process ----------------------------------
+
+    def record_funding(self, gig_id: UUID, payment_ref: str, amount: Money) -> Receipt:
+        return self._command(gig_id, None, lambda g, now: g.record_funding(PAYMENTS, payment_ref, amount, now))
+
+    def record_payout(self, gig_id: UUID, transfer_ref: str, amount: Money) -> Receipt:
+        return self._command(
+            gig_id, None, lambda g, now: g.record_payout(PAYMENTS, transfer_ref, amount, now, self.policy)
+        )
+
+    def record_payout_failure(self, gig_id: UUID, reason: str, code: str) -> Receipt:
+        return self._command(
+            gig_id, None, lambda g, now: g.record_payout_failure(PAYMENTS, reason, code, now)
+        )
+
+    def record_refund(self, gig_id: UUID, refund_ref: str, amount: Money) -> Receipt:
+        return self._command(gig_id, None, lambda g, now: g.record_refund(PAYMENTS, refund_ref, amount, now))
+
+    # ---- plumbing --------------------------------------------------------------------------
+
+    def _command(
+        self, gig_id: UUID, expected_version: int | None, decide: Callable[[Gig, datetime], Any]
+    ) -> Receipt:
+        """Load, decide, save; on a concurrent write, decide again on the fresh gig (so the loser
+        of a claim race sees `gig.already_claimed`), unless the caller pinned a version."""
+        for _attempt in range(_RETRIES_ON_CONFLICT):
+            gig = self.get_gig(gig_id)
+            if expected_version is not None and gig.version != expected_version:
+                raise VersionMismatch(
+                    f"the gig is at version {gig.version}, not {expected_version}",
+                    gig_id=str(gig_id), version=gig.version,
+                )
+            decide(gig, self.clock())
+            try:
+                return self._save(gig)
+            except IntegrityError:
+                if expected_version is not None:
+                    raise VersionMismatch("the gig changed meanwhile", gig_id=str(gig_id)) from None
+        raise ConcurrentUpdate("the gig kept changing concurrently; try again", gig_id=str(gig_id))
+
+    def _save(self, gig: Gig) -> Receipt:
+        recordings = self.save(gig)
+        position = recordings[-1].notification.id if recordings else None
+        return Receipt(gig.id, gig.version, position)
