@@ -5,7 +5,7 @@ in one pass, instead of walking a tagged JSON tree as the stock JSON transcoder 
 from __future__ import annotations
 
 import typing
-from functools import lru_cache
+from functools import cache
 from typing import Any, ClassVar, cast
 from uuid import UUID
 
@@ -31,7 +31,7 @@ class MsgspecTranscoder(Transcoder):
         return self._decoder.decode(data)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _state_type(event_cls: type) -> type[msgspec.Struct]:
     hints = typing.get_type_hints(event_cls)
     fields = [
@@ -42,7 +42,7 @@ def _state_type(event_cls: type) -> type[msgspec.Struct]:
     return msgspec.defstruct(f"{event_cls.__qualname__}State", fields)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _typed_decoder(event_cls: type) -> msgspec.json.Decoder[Any]:
     return msgspec.json.Decoder(_state_type(event_cls))
 

@@ -47,8 +47,14 @@ class Account(Aggregate):
         if not name.strip() or len(name) > 200:
             raise ValidationFailed("name must be 1..200 characters", field="name")
         return cls._create(
-            cls.SignedUp, id=account_id_for(email), timestamp=now, email=email, name=name.strip(),
-            role=role, organization=organization.strip(), password_hash=password_hash,
+            cls.SignedUp,
+            id=account_id_for(email),
+            timestamp=now,
+            email=email,
+            name=name.strip(),
+            role=role,
+            organization=organization.strip(),
+            password_hash=password_hash,
         )
 
     class SignedUp(Aggregate.Created):

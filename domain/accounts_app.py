@@ -22,19 +22,21 @@ class EmailTaken(Conflict):
     code = "account.email_taken"
 
 
-class Accounts(Application):
+class Accounts(Application[UUID]):
     name = "Accounts"
 
     def __init__(self, env: EnvType | None = None, *, clock: Clock) -> None:
         super().__init__(env)
         self.clock = clock
 
-    def sign_up(
-        self, *, email: str, name: str, role: str, organization: str, password_hash: str
-    ) -> Account:
+    def sign_up(self, *, email: str, name: str, role: str, organization: str, password_hash: str) -> Account:
         account = Account.sign_up(
-            email=email, name=name, role=role, organization=organization,
-            password_hash=password_hash, now=self.clock(),
+            email=email,
+            name=name,
+            role=role,
+            organization=organization,
+            password_hash=password_hash,
+            now=self.clock(),
         )
         try:
             self.save(account)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -32,7 +32,7 @@ from domain.policy import LifecyclePolicy
 from domain.settlement import Settlement
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     DRAFT = "draft"
     AWAITING_FUNDING = "awaiting_funding"
     POSTED = "posted"
@@ -87,9 +87,7 @@ class Gig(Aggregate):
         if "employer" not in actor.roles or actor.user_id is None:
             raise NotYourGig("only an employer can create a gig", gig_id=str(gig_id))
         brief.validate(now)
-        return cls._create(
-            cls.DraftCreated, id=gig_id, timestamp=now, employer_id=actor.user_id, brief=brief
-        )
+        return cls._create(cls.DraftCreated, id=gig_id, timestamp=now, employer_id=actor.user_id, brief=brief)
 
     class DraftCreated(Aggregate.Created):
         employer_id: UUID
@@ -118,7 +116,8 @@ class Gig(Aggregate):
         if blocking:
             raise PublishBlocked(
                 "the brief has blocking fairness flags: " + ", ".join(blocking),
-                gig_id=str(self.id), rules=blocking,
+                gig_id=str(self.id),
+                rules=blocking,
             )
         pay = self.brief.pay
         if pay is None or not pay.is_positive:
@@ -182,7 +181,9 @@ class Gig(Aggregate):
             raise AlreadyClaimed("this gig has already been claimed", gig_id=str(self.id))
         self._require(Status.POSTED, command="claim")
         self.trigger_event(
-            self.Claimed, timestamp=now, student_id=actor.user_id,
+            self.Claimed,
+            timestamp=now,
+            student_id=actor.user_id,
             claim_expires_at=now + policy.claim_window,
         )
 
@@ -199,9 +200,7 @@ class Gig(Aggregate):
     def decline_claim(self, actor: Actor, reason: str, now: datetime) -> None:
         self._require_employer(actor)
         self._require(Status.CLAIMED, command="decline_claim")
-        self.trigger_event(
-            self.ClaimDeclined, timestamp=now, student_id=self.claimant_id, reason=reason
-        )
+        self.trigger_event(self.ClaimDeclined, timestamp=now, student_id=self.claimant_id, reason=reason)
 
     def withdraw(self, actor: Actor, reason: str, now: datetime) -> None:
         self._require_claimant(actor)
@@ -260,7 +259,10 @@ class Gig(Aggregate):
         if not url.startswith(("https://", "http://")):
             raise ValidationFailed("the submission url must be http(s)", field="url")
         self.trigger_event(
-            self.Submitted, timestamp=now, url=url, notes=notes,
+            self.Submitted,
+            timestamp=now,
+            url=url,
+            notes=notes,
             review_due_at=now + policy.review_window,
         )
 
@@ -283,11 +285,15 @@ class Gig(Aggregate):
         if self.revisions_used >= self.brief.revision_rounds:
             raise RevisionLimitReached(
                 f"all {self.brief.revision_rounds} agreed revision rounds are used; approve or reject",
-                gig_id=str(self.id), revision_rounds=self.brief.revision_rounds,
+                gig_id=str(self.id),
+                revision_rounds=self.brief.revision_rounds,
             )
         self.trigger_event(
-            self.ChangesRequested, timestamp=now, feedback=feedback,
-            round=self.revisions_used + 1, claim_expires_at=now + policy.claim_window,
+            self.ChangesRequested,
+            timestamp=now,
+            feedback=feedback,
+            round=self.revisions_used + 1,
+            claim_expires_at=now + policy.claim_window,
         )
 
     class ChangesRequested(Aggregate.Event):
@@ -400,7 +406,9 @@ class Gig(Aggregate):
         if not 0 <= student_share_percent <= 100:
             raise ValidationFailed("student_share_percent must be 0..100", field="student_share_percent")
         self.trigger_event(
-            self.DisputeResolved, timestamp=now, student_share_percent=student_share_percent,
+            self.DisputeResolved,
+            timestamp=now,
+            student_share_percent=student_share_percent,
             settlement=self._split(student_share_percent),
         )
 
@@ -421,10 +429,13 @@ class Gig(Aggregate):
         else:
             raise InvalidTransition(
                 f"a gig that is {self.status.value} cannot be cancelled",
-                gig_id=str(self.id), status=self.status.value, command="cancel",
+                gig_id=str(self.id),
+                status=self.status.value,
+                command="cancel",
             )
-        self.trigger_event(self.Cancelled, timestamp=now, reason=reason, settlement=settlement,
-                           student_id=self.claimant_id)
+        self.trigger_event(
+            self.Cancelled, timestamp=now, reason=reason, settlement=settlement, student_id=self.claimant_id
+        )
 
     class Cancelled(Settled):
         reason: str
@@ -456,8 +467,12 @@ class Gig(Aggregate):
                 f"payout of {amount} does not match what the student is owed", gig_id=str(self.id)
             )
         self.trigger_event(
-            self.PayoutRecorded, timestamp=now, transfer_ref=transfer_ref, amount=amount,
-            student_id=self.claimant_id, ratings_due_at=now + policy.rating_window,
+            self.PayoutRecorded,
+            timestamp=now,
+            transfer_ref=transfer_ref,
+            amount=amount,
+            student_id=self.claimant_id,
+            ratings_due_at=now + policy.rating_window,
         )
 
     class PayoutRecorded(Aggregate.Event):
@@ -467,7 +482,9 @@ class Gig(Aggregate):
         ratings_due_at: datetime
 
         def apply(self, gig: Any) -> None:
-            gig.paid_to_student = self.amount if gig.paid_to_student is None else gig.paid_to_student + self.amount
+            gig.paid_to_student = (
+                self.amount if gig.paid_to_student is None else gig.paid_to_student + self.amount
+            )
             gig.payout_refs.append(self.transfer_ref)
             if gig.status is Status.APPROVED:
                 gig.status = Status.PAID
@@ -624,7 +641,9 @@ class Gig(Aggregate):
         if self.status not in allowed:
             raise InvalidTransition(
                 f"cannot {command.replace('_', ' ')} a gig that is {self.status.value}",
-                gig_id=str(self.id), status=self.status.value, command=command,
+                gig_id=str(self.id),
+                status=self.status.value,
+                command=command,
             )
 
     def _require_due(self, due: datetime | None, now: datetime) -> None:

@@ -51,7 +51,7 @@ class Receipt:
     position: int | None
 
 
-class Marketplace(Application):
+class Marketplace(Application[UUID]):
     name = "Marketplace"
 
     def __init__(
@@ -76,31 +76,45 @@ class Marketplace(Application):
         gig = Gig.create(gig_id or uuid4(), actor, brief, self.clock())
         return self._save(gig)
 
-    def edit_gig(self, actor: Actor, gig_id: UUID, brief: Brief, expected_version: int | None = None) -> Receipt:
+    def edit_gig(
+        self, actor: Actor, gig_id: UUID, brief: Brief, expected_version: int | None = None
+    ) -> Receipt:
         return self._command(gig_id, expected_version, lambda g, now: g.edit_draft(actor, brief, now))
 
     def publish_gig(
         self, actor: Actor, gig_id: UUID, blocking: Iterable[str] = (), expected_version: int | None = None
     ) -> Receipt:
         rules = list(blocking)
-        return self._command(gig_id, expected_version, lambda g, now: g.publish(actor, now, self.policy, rules))
+        return self._command(
+            gig_id, expected_version, lambda g, now: g.publish(actor, now, self.policy, rules)
+        )
 
-    def cancel_gig(self, actor: Actor, gig_id: UUID, reason: str, expected_version: int | None = None) -> Receipt:
-        return self._command(gig_id, expected_version, lambda g, now: g.cancel(actor, reason, now, self.policy))
+    def cancel_gig(
+        self, actor: Actor, gig_id: UUID, reason: str, expected_version: int | None = None
+    ) -> Receipt:
+        return self._command(
+            gig_id, expected_version, lambda g, now: g.cancel(actor, reason, now, self.policy)
+        )
 
     # ---- claiming and working --------------------------------------------------------------
 
     def claim_gig(self, actor: Actor, gig_id: UUID, expected_version: int | None = None) -> Receipt:
         return self._command(gig_id, expected_version, lambda g, now: g.claim(actor, now, self.policy))
 
-    def decline_claim(self, actor: Actor, gig_id: UUID, reason: str, expected_version: int | None = None) -> Receipt:
+    def decline_claim(
+        self, actor: Actor, gig_id: UUID, reason: str, expected_version: int | None = None
+    ) -> Receipt:
         return self._command(gig_id, expected_version, lambda g, now: g.decline_claim(actor, reason, now))
 
-    def withdraw_claim(self, actor: Actor, gig_id: UUID, reason: str, expected_version: int | None = None) -> Receipt:
+    def withdraw_claim(
+        self, actor: Actor, gig_id: UUID, reason: str, expected_version: int | None = None
+    ) -> Receipt:
         return self._command(gig_id, expected_version, lambda g, now: g.withdraw(actor, reason, now))
 
     def check_in(self, actor: Actor, gig_id: UUID, note: str, expected_version: int | None = None) -> Receipt:
-        return self._command(gig_id, expected_version, lambda g, now: g.check_in(actor, note, now, self.policy))
+        return self._command(
+            gig_id, expected_version, lambda g, now: g.check_in(actor, note, now, self.policy)
+        )
 
     def submit_work(
         self, actor: Actor, gig_id: UUID, url: str, notes: str, expected_version: int | None = None
@@ -164,7 +178,9 @@ class Marketplace(Application):
     # ---- money movements recorded by the payments process ----------------------------------
 
     def record_funding(self, gig_id: UUID, payment_ref: str, amount: Money) -> Receipt:
-        return self._command(gig_id, None, lambda g, now: g.record_funding(PAYMENTS, payment_ref, amount, now))
+        return self._command(
+            gig_id, None, lambda g, now: g.record_funding(PAYMENTS, payment_ref, amount, now)
+        )
 
     def record_payout(self, gig_id: UUID, transfer_ref: str, amount: Money) -> Receipt:
         return self._command(
@@ -191,7 +207,8 @@ class Marketplace(Application):
             if expected_version is not None and gig.version != expected_version:
                 raise VersionMismatch(
                     f"the gig is at version {gig.version}, not {expected_version}",
-                    gig_id=str(gig_id), version=gig.version,
+                    gig_id=str(gig_id),
+                    version=gig.version,
                 )
             decide(gig, self.clock())
             try:

@@ -8,8 +8,22 @@ from domain.errors import CurrencyMismatch, ValidationFailed
 
 # Minor-unit exponents for the currencies fairgig settles in; anything else is refused at the edge.
 CURRENCY_EXPONENTS: dict[str, int] = {
-    "usd": 2, "eur": 2, "gbp": 2, "cad": 2, "aud": 2, "nzd": 2, "chf": 2, "sek": 2,
-    "nok": 2, "dkk": 2, "pln": 2, "inr": 2, "brl": 2, "mxn": 2, "sgd": 2, "jpy": 0,
+    "usd": 2,
+    "eur": 2,
+    "gbp": 2,
+    "cad": 2,
+    "aud": 2,
+    "nzd": 2,
+    "chf": 2,
+    "sek": 2,
+    "nok": 2,
+    "dkk": 2,
+    "pln": 2,
+    "inr": 2,
+    "brl": 2,
+    "mxn": 2,
+    "sgd": 2,
+    "jpy": 0,
 }
 
 
@@ -32,7 +46,8 @@ class Money:
         if other.currency != self.currency:
             raise CurrencyMismatch(
                 f"cannot combine {self.currency} with {other.currency}",
-                left=self.currency, right=other.currency,
+                left=self.currency,
+                right=other.currency,
             )
 
     def __add__(self, other: Money) -> Money:

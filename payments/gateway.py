@@ -51,7 +51,9 @@ class Movement:
 class PaymentGateway(Protocol):
     name: str
 
-    def create_funding(self, *, gig_id: str, amount: Money, description: str, idempotency_key: str) -> Funding:
+    def create_funding(
+        self, *, gig_id: str, amount: Money, description: str, idempotency_key: str
+    ) -> Funding:
         """Ask the employer to pay `amount` (pay + platform fee) into escrow for the gig."""
         ...
 
@@ -59,9 +61,7 @@ class PaymentGateway(Protocol):
         """Create the student's connected account and an onboarding link."""
         ...
 
-    def transfer(
-        self, *, gig_id: str, account: str, amount: Money, source: str, idempotency_key: str
-    ) -> str:
+    def transfer(self, *, gig_id: str, account: str, amount: Money, source: str, idempotency_key: str) -> str:
         """Move `amount` from escrow to the student's account; returns the transfer id."""
         ...
 

@@ -1,0 +1,150 @@
+"""The read-side database: the same SQLite file or PostgreSQL database as the events.
+
+One small interface for both dialects: SQL is written with `:name` parameters and translated for
+psycopg; `transaction()` yields a connection whose writes commit together or not at all, which is
+what lets a projection write its rows and its tracking position atomically.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+Row = dict[str, Any]
+Params = Mapping[str, Any] | None
+_NAMED = re.compile(r"(?<![:\w]):([a-zA-Z_][a-zA-Z0-9_]*)")
+
+
+@lru_cache(maxsize=1024)
+def to_psycopg(sql: str) -> str:
+    """`:name` → `%(name)s`, leaving `::casts` and literal `%` alone."""
+    return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+class Connection(Protocol):
+    def execute(self, sql: str, params: Params = None) -> None: ...
+    def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None: ...
+    def fetchall(self, sql: str, params: Params = None) -> list[Row]: ...
+    def fetchone(self, sql: str, params: Params = None) -> Row | None: ...
+
+
+class Database(Protocol):
+    dialect: Literal["sqlite", "postgres"]
+
+    def transaction(self) -> Any:
+        """Context manager yielding a `Connection`; commits on success, rolls back on error."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class _SQLiteConnection:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Params = None) -> None:
+        self._conn.execute(sql, params or {})
+
+    def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        self._conn.executemany(sql, rows)
+
+    def fetchall(self, sql: str, params: Params = None) -> list[Row]:
+        cur = self._conn.execute(sql, params or {})
+        names = [d[0] for d in cur.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def fetchone(self, sql: str, params: Params = None) -> Row | None:
+        rows = self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+
+class SQLiteDatabase:
+    """One connection per thread; WAL so readers never block the writer."""
+
+    dialect: Literal["sqlite", "postgres"] = "sqlite"
+
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000) -> None:
+        self.path = str(path)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[_SQLiteConnection]:
+        conn = self._connection()
+        # IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield _SQLiteConnection(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+class _PostgresConnection:
+    def __init__(self, conn: psycopg.Connection[Row]) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Params = None) -> None:
+        self._conn.execute(to_psycopg(sql), params or {})
+
+    def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        with self._conn.cursor() as cur:
+            cur.executemany(to_psycopg(sql), rows)
+
+    def fetchall(self, sql: str, params: Params = None) -> list[Row]:
+        return self._conn.execute(to_psycopg(sql), params or {}).fetchall()
+
+    def fetchone(self, sql: str, params: Params = None) -> Row | None:
+        return self._conn.execute(to_psycopg(sql), params or {}).fetchone()
+
+
+class PostgresDatabase:
+    dialect: Literal["sqlite", "postgres"] = "postgres"
+
+    def __init__(self, dsn: str, *, schema: str = "", min_size: int = 1, max_size: int = 8) -> None:
+        kwargs: dict[str, Any] = {"row_factory": dict_row, "autocommit": False}
+        if schema:
+            kwargs["options"] = f"-c search_path={schema}"
+        self.pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
+            dsn, min_size=min_size, max_size=max_size, kwargs=kwargs, open=True
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[_PostgresConnection]:
+        with self.pool.connection() as conn, conn.transaction():
+            yield _PostgresConnection(conn)
+
+    def close(self) -> None:
+        self.pool.close()
