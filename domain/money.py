@@ -67,7 +67,7 @@ class Money:
         return self.amount <= other.amount
 
     def percent(self, percent: int) -> Money:
-        """`percent` % of this amount, rounded half down to a whole minor unit (the payer keeps the odd cent)."""
+        """`percent` % of this amount, rounded down to a whole minor unit (the payer keeps the odd cent)."""
         return Money((self.amount * percent) // 100, self.currency)
 
     def basis_points(self, bps: int) -> Money:
