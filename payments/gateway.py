@@ -72,3 +72,11 @@ class PaymentGateway(Protocol):
     def movements(self, *, since: datetime, until: datetime) -> list[Movement]:
         """Charges, transfers and refunds created in [since, until), for reconciliation."""
         ...
+
+    def retrieve_funding(self, reference: str) -> Funding:
+        """The funding as it stands now, for when its webhook was lost or is late."""
+        ...
+
+    def payout_account_status(self, account_ref: str) -> bool:
+        """Whether the connected account can receive payouts yet (`payouts_enabled`)."""
+        ...
