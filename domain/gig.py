@@ -68,6 +68,7 @@ class Gig(Aggregate):
         self.charged: Money | None = None
         self.payment_ref: str | None = None
         self.settlement: Settlement | None = None
+        self.settled_version: int | None = None
         self.paid_to_student: Money | None = None
         self.refunded: Money | None = None
         self.revisions_used = 0
@@ -330,6 +331,7 @@ class Gig(Aggregate):
 
         def apply(self, gig: Any) -> None:
             gig.settlement = self.settlement
+            gig.settled_version = self.originator_version
             gig.review_due_at = None
             gig.dispute_due_at = None
             gig.funding_expires_at = None

@@ -1,0 +1,76 @@
+"""Authentication: argon2 password hashes, JWT bearer tokens carrying the account's roles, and
+guards that check a role before a handler runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.security.jwt import JWTAuth, Token
+
+from domain.actors import Actor
+
+PUBLIC_PATHS = ["/auth/signup", "/auth/token", "/health", "/ready", "/metrics", "/schema", "/webhooks/"]
+
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so a login for a missing account costs the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    account_id: UUID
+    roles: frozenset[str]
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.account_id, self.roles)
+
+
+def _principal_from_token(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    try:
+        return Principal(UUID(token.sub), frozenset(token.extras.get("roles", ())))
+    except ValueError:
+        return None
+
+
+def jwt_auth(secret: str) -> JWTAuth[Principal, Token]:
+    return JWTAuth[Principal, Token](
+        retrieve_user_handler=_principal_from_token,
+        token_secret=secret,
+        exclude=PUBLIC_PATHS,
+    )
+
+
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    user = connection.scope.get("user")
+    if not isinstance(user, Principal):
+        raise NotAuthorizedException("sign in first")
+    return user
+
+
+def requires(*roles: str) -> Any:
+    """A guard admitting callers who hold at least one of `roles`."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if not principal_of(connection).roles.intersection(roles):
+            raise PermissionDeniedException(f"this needs the role {' or '.join(roles)}")
+
+    return guard

@@ -1,0 +1,165 @@
+"""Idempotency-Key for every POST, stored durably: a repeat with the same key and body replays the
+first response (even after a restart); the same key with another body is refused (422); a repeat
+while the first is still running gets 409 rather than running twice."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import msgspec
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from projections.database import Database
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS idempotency_keys ("
+    " scope_key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, status INTEGER,"
+    " headers TEXT, body BYTEA)"
+)
+
+
+class IdempotencyStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        with db.transaction() as conn:
+            conn.execute(_SCHEMA if db.dialect == "postgres" else _SCHEMA.replace("BYTEA", "BLOB"))
+
+    def begin(self, scope_key: str, request_hash: str) -> dict[str, Any] | None:
+        """Claim the key, or return the row already holding it."""
+        with self.db.transaction() as conn:
+            row = conn.fetchone(
+                "SELECT request_hash, status, headers, body FROM idempotency_keys WHERE scope_key = :k",
+                {"k": scope_key},
+            )
+            if row is None:
+                conn.execute(
+                    "INSERT INTO idempotency_keys (scope_key, request_hash) VALUES (:k, :h)",
+                    {"k": scope_key, "h": request_hash},
+                )
+            return dict(row) if row is not None else None
+
+    def finish(self, scope_key: str, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE idempotency_keys SET status = :s, headers = :hd, body = :b WHERE scope_key = :k",
+                {"k": scope_key, "s": status, "hd": msgspec.json.encode(headers).decode(), "b": body},
+            )
+
+    def abandon(self, scope_key: str) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM idempotency_keys WHERE scope_key = :k", {"k": scope_key})
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    return next((v for k, v in scope.get("headers", []) if k.lower() == name), None)
+
+
+async def _send_problem(send: Send, status: int, code: str, detail: str) -> None:
+    body = msgspec.json.encode(
+        {
+            "type": f"/problems/{code}",
+            "title": "Idempotency",
+            "status": status,
+            "detail": detail,
+            "code": code,
+        }
+    )
+    headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp, store: IdempotencyStore, max_body_bytes: int) -> None:
+        self.app = app
+        self.store = store
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = _header(scope, b"idempotency-key") if str(scope["type"]) == "http" else None
+        if key is None or scope.get("method") != "POST":
+            await self.app(scope, receive, send)
+            return
+        body = await self._read_body(receive)
+        if body is None:
+            await _send_problem(
+                send, 413, "request.too_large", f"bodies are limited to {self.max_body_bytes} bytes"
+            )
+            return
+        principal = hashlib.sha256(_header(scope, b"authorization") or b"").hexdigest()
+        scope_key = f"{principal}:{key.decode('latin-1')}"
+        request_hash = hashlib.sha256(scope["path"].encode() + b"\n" + body).hexdigest()
+        existing = self.store.begin(scope_key, request_hash)
+        if existing is not None:
+            await self._replay(existing, request_hash, send)
+            return
+        await self._run_and_store(scope, body, scope_key, send)
+
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message: Any = await receive()
+            chunk: bytes = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    async def _replay(self, row: dict[str, Any], request_hash: str, send: Send) -> None:
+        if row["request_hash"] != request_hash:
+            await _send_problem(
+                send,
+                422,
+                "idempotency.key_reused",
+                "this Idempotency-Key was used with a different request body",
+            )
+            return
+        if row["status"] is None:
+            await _send_problem(
+                send,
+                409,
+                "idempotency.in_progress",
+                "a request with this Idempotency-Key is still being processed",
+            )
+            return
+        headers = [(k.encode(), v.encode()) for k, v in msgspec.json.decode(row["headers"])]
+        headers.append((b"idempotent-replayed", b"true"))
+        await send({"type": "http.response.start", "status": row["status"], "headers": headers})
+        await send({"type": "http.response.body", "body": bytes(row["body"]), "more_body": False})
+
+    async def _run_and_store(self, scope: Scope, body: bytes, scope_key: str, send: Send) -> None:
+        sent_body = False
+
+        async def replay_receive() -> Any:
+            nonlocal sent_body
+            if sent_body:
+                return {"type": "http.disconnect"}
+            sent_body = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        status = 500
+        headers: list[tuple[str, str]] = []
+        parts: list[bytes] = []
+
+        async def capture(message: Any) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])]
+            elif message["type"] == "http.response.body":
+                parts.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay_receive, capture)
+        except BaseException:
+            self.store.abandon(scope_key)
+            raise
+        if status >= 500:
+            self.store.abandon(scope_key)  # a server failure is not an answer worth replaying
+        else:
+            self.store.finish(scope_key, status, headers, b"".join(parts))
