@@ -90,6 +90,7 @@ class StripeHttpServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes; Nagle would stall each reply
     server: StripeHttpServer
 
     def do_GET(self) -> None:
