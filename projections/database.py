@@ -11,7 +11,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -41,8 +41,13 @@ class Connection(Protocol):
 class Database(Protocol):
     dialect: Literal["sqlite", "postgres"]
 
-    def transaction(self) -> Any:
+    def transaction(self) -> AbstractContextManager[Connection]:
         """Context manager yielding a `Connection`; commits on success, rolls back on error."""
+        ...
+
+    def read(self) -> AbstractContextManager[Connection]:
+        """Context manager yielding a `Connection` for queries: one consistent snapshot that
+        never waits for (or holds up) a writer."""
         ...
 
     def close(self) -> None: ...
@@ -104,6 +109,16 @@ class SQLiteDatabase:
             raise
         conn.execute("COMMIT")
 
+    @contextmanager
+    def read(self) -> Iterator[_SQLiteConnection]:
+        conn = self._connection()
+        # A deferred transaction takes no lock until it reads; under WAL it reads a snapshot.
+        conn.execute("BEGIN")
+        try:
+            yield _SQLiteConnection(conn)
+        finally:
+            conn.execute("ROLLBACK")
+
     def close(self) -> None:
         with self._lock:
             for conn in self._all:
@@ -144,6 +159,12 @@ class PostgresDatabase:
     @contextmanager
     def transaction(self) -> Iterator[_PostgresConnection]:
         with self.pool.connection() as conn, conn.transaction():
+            yield _PostgresConnection(conn)
+
+    @contextmanager
+    def read(self) -> Iterator[_PostgresConnection]:
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             yield _PostgresConnection(conn)
 
     def close(self) -> None:

@@ -33,6 +33,8 @@ PayoutStatus = Literal["pending", "waiting_for_onboarding", "sent", "failed"]
 PAYOUT_STATUSES: tuple[PayoutStatus, ...] = ("pending", "waiting_for_onboarding", "sent", "failed")
 # Failure codes meaning "the student cannot receive money yet", not "the transfer broke".
 ONBOARDING_CODES = frozenset({"payouts_not_enabled", "account_not_onboarded", "no_payout_account"})
+# The escrow process records a failed refund as PayoutFailed too; it says nothing about the student.
+REFUND_FAILURE = "refund failed"
 
 
 def employer(user_id: object) -> str:
@@ -243,7 +245,7 @@ class Ledger(ReadModel):
                 {"gig_id": gig_id, "student_id": book.student_id, "amount": share.amount}
                 | {"currency": share.currency, "position": position, "at": at},
             )
-        elif isinstance(event, Gig.PayoutFailed):
+        elif isinstance(event, Gig.PayoutFailed) and not event.reason.startswith(REFUND_FAILURE):
             status = "waiting_for_onboarding" if event.failure_code in ONBOARDING_CODES else "failed"
             conn.execute(
                 "UPDATE ledger_payouts SET status = :status, failures = failures + 1,"
@@ -320,10 +322,7 @@ def balances(conn: Connection, since: datetime | None = None, until: datetime | 
         " FROM ledger_postings WHERE at < :until GROUP BY account, currency ORDER BY account, currency",
         _window(since, until),
     )
-    return [
-        _balance(r)
-        for r in rows
-    ]
+    return [_balance(r) for r in rows]
 
 
 def get_ledger(

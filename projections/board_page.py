@@ -1,0 +1,127 @@
+"""Reading the board: filters, text search, four orders and keyset pagination."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from projections.columns import from_json, money_dict
+from projections.database import Database
+from projections.paging import InvalidQuery, checked_limit, decode_cursor, encode_cursor
+
+SORTS: dict[str, tuple[str, str]] = {
+    "newest": ("posted_at", "DESC"),
+    "pay": ("pay_amount", "DESC"),
+    "pay_per_hour": ("pay_per_hour", "DESC"),
+    "deadline": ("deadline_key", "ASC"),
+}
+_WORD = re.compile(r"\w+")
+
+
+def _text_filter(dialect: str, q: str) -> tuple[str, str] | None:
+    words = _WORD.findall(q)
+    if not words:
+        return None
+    if dialect == "postgres":
+        return "g.search @@ plainto_tsquery('english', :q)", " ".join(words)
+    # Quoting each word keeps user input from being read as FTS5 query syntax.
+    return "g.doc_id IN (SELECT rowid FROM board_fts WHERE board_fts MATCH :q)", " ".join(
+        f'"{w}"' for w in words
+    )
+
+
+def _filters(db: Database, f: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    where, params = ["g.listed = 1"], {}
+    if f["q"]:
+        text = _text_filter(db.dialect, f["q"])
+        if text is not None:
+            where.append(text[0])
+            params["q"] = text[1]
+    if f["skill"]:
+        where.append("EXISTS (SELECT 1 FROM board_skills s WHERE s.skill = :skill AND s.gig_id = g.gig_id)")
+        params["skill"] = f["skill"].lower()
+    for key, clause in (
+        ("min_pay", "g.pay_amount >= :min_pay"),
+        ("max_pay", "g.pay_amount <= :max_pay"),
+        ("max_hours", "g.estimated_hours <= :max_hours"),
+    ):
+        if f[key] is not None:
+            where.append(clause)
+            params[key] = f[key]
+    if f["currency"]:
+        where.append("g.currency = :currency")
+        params["currency"] = f["currency"].lower()
+    return where, params
+
+
+def _item(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["gig_id"],
+        "employer_id": row["employer_id"],
+        "title": row["title"],
+        "summary": row["summary"],
+        "deliverables": from_json(row["deliverables"]),
+        "skills": from_json(row["skills"]),
+        "estimated_hours": row["estimated_hours"],
+        "pay": money_dict(row["pay_amount"], row["currency"]),
+        "pay_per_hour": money_dict(row["pay_per_hour"], row["currency"])
+        if row["pay_per_hour"] >= 0
+        else None,
+        "deadline": row["deadline"],
+        "jurisdiction": row["jurisdiction"],
+        "posted_at": row["posted_at"],
+    }
+
+
+def board_page(
+    db: Database,
+    *,
+    q: str | None = None,
+    skill: str | None = None,
+    min_pay: int | None = None,
+    max_pay: int | None = None,
+    max_hours: int | None = None,
+    currency: str | None = None,
+    sort: str = "newest",
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of posted gigs and the cursor of the next page (None on the last one)."""
+    if sort not in SORTS:
+        raise InvalidQuery(f"sort must be one of {', '.join(SORTS)}", field="sort")
+    limit = checked_limit(limit)
+    column, direction = SORTS[sort]
+    filters = {
+        "q": q,
+        "skill": skill,
+        "min_pay": min_pay,
+        "max_pay": max_pay,
+        "max_hours": max_hours,
+        "currency": currency,
+    }
+    where, params = _filters(db, filters)
+    if cursor:
+        cursor_sort, key, last_id = decode_cursor(cursor, 3)
+        if cursor_sort != sort:
+            raise InvalidQuery("the cursor belongs to another sort order", field="cursor")
+        after = "<" if direction == "DESC" else ">"
+        where.append(f"(g.{column} {after} :key OR (g.{column} = :key AND g.gig_id > :last_id))")
+        params.update(key=key, last_id=last_id)
+    rows = _select(db, where, params, f"g.{column} {direction}, g.gig_id", limit + 1)
+    items = [_item(row) for row in rows[:limit]]
+    if len(rows) <= limit:
+        return items, None
+    last = rows[limit - 1]
+    return items, encode_cursor(sort, last[column], last["gig_id"])
+
+
+def _select(
+    db: Database, where: list[str], params: dict[str, Any], order: str, limit: int
+) -> list[dict[str, Any]]:
+    with db.read() as conn:
+        return conn.fetchall(
+            "SELECT g.gig_id, g.employer_id, g.title, g.summary, g.deliverables, g.skills, g.estimated_hours,"
+            " g.pay_amount, g.currency, g.pay_per_hour, g.deadline, g.deadline_key, g.jurisdiction,"
+            f" g.posted_at FROM board_gigs g WHERE {' AND '.join(where)} ORDER BY {order} LIMIT :limit",
+            {**params, "limit": limit},
+        )

@@ -1,0 +1,59 @@
+"""How domain values are stored in read-model columns, the same way in SQLite and PostgreSQL.
+
+Times are fixed-width ISO-8601 UTC text so that string order is time order in both dialects;
+money is an integer amount of minor units plus a currency column; lists and records are JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.money import Money
+from domain.settlement import Settlement
+
+_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+NEVER = "9999-12-31T23:59:59.999999Z"
+"""Sorts after every real time: a missing deadline goes last in a soonest-first order."""
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(_FORMAT)
+
+
+def iso_or_none(moment: datetime | None) -> str | None:
+    return None if moment is None else iso(moment)
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.strptime(text, _FORMAT).replace(tzinfo=UTC)
+
+
+def amount(money: Money | None) -> int | None:
+    return None if money is None else money.amount
+
+
+def money_dict(amount_: int | None, currency: str | None) -> dict[str, Any] | None:
+    if amount_ is None or currency is None:
+        return None
+    return {"amount": amount_, "currency": currency}
+
+
+def settlement_json(settlement: Settlement) -> str:
+    return to_json(
+        {
+            "student": settlement.student.amount,
+            "employer": settlement.employer.amount,
+            "platform": settlement.platform.amount,
+            "currency": settlement.student.currency,
+        }
+    )
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def from_json(text: str | None) -> Any:
+    return None if text is None else json.loads(text)

@@ -1,0 +1,158 @@
+"""An employer's gigs by status, the money they have committed (charged, and still held in
+escrow) and what awaits their review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.gig import Gig
+from projections.columns import iso
+from projections.database import Connection, Database
+from projections.gig_states import RELEASED_HOW, SETTLED, status_after
+from projections.read_model import PoisonPolicy, ReadModel, handles
+
+
+class EmployerDashboard(ReadModel):
+    name = "employer_dashboard"
+    tables = ("employer_gigs",)
+    on_poison = PoisonPolicy.SKIP
+
+    def schema(self) -> list[str]:
+        return [
+            "CREATE TABLE IF NOT EXISTS employer_gigs (gig_id TEXT PRIMARY KEY, employer_id TEXT NOT NULL,"
+            " status TEXT NOT NULL, title TEXT NOT NULL, pay_amount BIGINT, currency TEXT, fee_amount BIGINT,"
+            " charged BIGINT NOT NULL, paid_to_student BIGINT NOT NULL, refunded BIGINT NOT NULL,"
+            " platform_settled BIGINT NOT NULL, version BIGINT NOT NULL, updated_at TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS employer_gigs_by_status ON employer_gigs"
+            " (employer_id, status, updated_at)",
+        ]
+
+    def _update(self, conn: Connection, event: Any, sets: str, **params: Any) -> None:
+        conn.execute(
+            f"UPDATE employer_gigs SET {sets}, version = :version, updated_at = :at WHERE gig_id = :gig_id",
+            {
+                "gig_id": str(event.originator_id),
+                "version": event.originator_version,
+                "at": iso(event.timestamp),
+                **params,
+            },
+        )
+
+    @handles(Gig.DraftCreated)
+    def on_draft_created(self, conn: Connection, event: Gig.DraftCreated) -> None:
+        pay = event.brief.pay
+        conn.execute(
+            "INSERT INTO employer_gigs (gig_id, employer_id, status, title, pay_amount, currency, charged,"
+            " paid_to_student, refunded, platform_settled, version, updated_at)"
+            " VALUES (:gig_id, :employer_id, 'draft', :title, :pay_amount, :currency, 0, 0, 0, 0,"
+            " :version, :at)",
+            {
+                "gig_id": str(event.originator_id),
+                "employer_id": str(event.employer_id),
+                "title": event.brief.title,
+                "pay_amount": None if pay is None else pay.amount,
+                "currency": None if pay is None else pay.currency,
+                "version": event.originator_version,
+                "at": iso(event.timestamp),
+            },
+        )
+
+    @handles(Gig.DraftEdited)
+    def on_draft_edited(self, conn: Connection, event: Gig.DraftEdited) -> None:
+        pay = event.brief.pay
+        self._update(
+            conn,
+            event,
+            "title = :title, pay_amount = :pay_amount, currency = :currency",
+            title=event.brief.title,
+            pay_amount=None if pay is None else pay.amount,
+            currency=None if pay is None else pay.currency,
+        )
+
+    @handles(Gig.Published)
+    def on_published(self, conn: Connection, event: Gig.Published) -> None:
+        self._update(conn, event, "status = 'awaiting_funding', fee_amount = :fee", fee=event.fee.amount)
+
+    @handles(Gig.FundingRecorded)
+    def on_funded(self, conn: Connection, event: Gig.FundingRecorded) -> None:
+        self._update(conn, event, "status = 'posted', charged = :amount", amount=event.amount.amount)
+
+    @handles(
+        Gig.FundingExpired,
+        Gig.Claimed,
+        *RELEASED_HOW,
+        Gig.Submitted,
+        Gig.ChangesRequested,
+        Gig.Rejected,
+        Gig.Disputed,
+    )
+    def on_status(self, conn: Connection, event: Any) -> None:
+        self._update(conn, event, "status = :status", status=status_after(event))
+
+    @handles(*SETTLED)
+    def on_settled(self, conn: Connection, event: Gig.Settled) -> None:
+        self._update(
+            conn,
+            event,
+            "status = :status, platform_settled = :platform",
+            status=status_after(event),
+            platform=event.settlement.platform.amount,
+        )
+
+    @handles(Gig.PayoutRecorded)
+    def on_payout(self, conn: Connection, event: Gig.PayoutRecorded) -> None:
+        self._update(
+            conn,
+            event,
+            "paid_to_student = paid_to_student + :amount,"
+            " status = CASE WHEN status = 'approved' THEN 'paid' ELSE status END",
+            amount=event.amount.amount,
+        )
+
+    @handles(Gig.RefundRecorded)
+    def on_refund(self, conn: Connection, event: Gig.RefundRecorded) -> None:
+        self._update(conn, event, "refunded = refunded + :amount", amount=event.amount.amount)
+
+
+def _gig(row: dict[str, Any]) -> dict[str, Any]:
+    currency = row["currency"]
+    held = row["charged"] - row["paid_to_student"] - row["refunded"] - row["platform_settled"]
+    return {
+        "id": row["gig_id"],
+        "title": row["title"],
+        "status": row["status"],
+        "pay": None if row["pay_amount"] is None else {"amount": row["pay_amount"], "currency": currency},
+        "charged": {"amount": row["charged"], "currency": currency},
+        "held": {"amount": held if row["charged"] else 0, "currency": currency},
+        "version": row["version"],
+        "updated_at": row["updated_at"],
+    }
+
+
+def employer_gigs(db: Database, employer_id: str, status: str | None = None) -> list[dict[str, Any]]:
+    """The employer's gigs, most recently changed first, optionally of one status."""
+    where = "employer_id = :employer_id" + ("" if status is None else " AND status = :status")
+    with db.read() as conn:
+        rows = conn.fetchall(
+            f"SELECT * FROM employer_gigs WHERE {where} ORDER BY updated_at DESC, gig_id",
+            {"employer_id": employer_id, "status": status},
+        )
+    return [_gig(row) for row in rows]
+
+
+def employer_dashboard(db: Database, employer_id: str) -> dict[str, Any]:
+    """Counts by status, money committed per currency (charged and still held), awaiting review."""
+    by_status: dict[str, int] = {}
+    committed: dict[str, dict[str, int]] = {}
+    for gig in employer_gigs(db, employer_id):
+        by_status[gig["status"]] = by_status.get(gig["status"], 0) + 1
+        if gig["charged"]["amount"]:
+            money = committed.setdefault(gig["charged"]["currency"], {"charged": 0, "held": 0})
+            money["charged"] += gig["charged"]["amount"]
+            money["held"] += gig["held"]["amount"]
+    return {
+        "employer_id": employer_id,
+        "by_status": by_status,
+        "committed": [{"currency": c, **amounts} for c, amounts in sorted(committed.items())],
+        "awaiting_review": by_status.get("submitted", 0),
+    }
