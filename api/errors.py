@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -29,7 +30,7 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
 ]
 
 _HTTP_CODES = {
-    400: "request.invalid",
+    400: "request.malformed",
     401: "auth.unauthenticated",
     403: "auth.forbidden",
     404: "not_found",
@@ -72,9 +73,23 @@ def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[s
     return problem(status, exc.code, exc.detail, **exc.data)
 
 
+_AT = re.compile(r" - at `\$\.?([^`]*)`")
+_NAMED_FIELD = re.compile(r"(?:missing required field|unknown field) `([^`]+)`")
+
+
+def field_of(message: str, key: str) -> str:
+    """The body field a decoding error is about, as a dotted path (`pay.amount`)."""
+    path = m.group(1) if (m := _AT.search(message)) else ""
+    if named := _NAMED_FIELD.search(message):
+        path = f"{path}.{named.group(1)}" if path else named.group(1)
+    return path.replace("[", ".").replace("]", "") or key
+
+
 def validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
     errors = exc.extra if isinstance(exc.extra, list) else []
-    fields = [str(e.get("key")) for e in errors if isinstance(e, dict) and e.get("key")]
+    fields = [
+        field_of(str(e.get("message", "")), str(e.get("key", ""))) for e in errors if isinstance(e, dict)
+    ]
     detail = "; ".join(str(e.get("message", "")) for e in errors if isinstance(e, dict)) or str(exc.detail)
     return problem(400, "validation.failed", detail, field=fields[0] if fields else None, errors=errors)
 

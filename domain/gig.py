@@ -432,7 +432,7 @@ class Gig(Aggregate):
             raise InvalidTransition(
                 f"a gig that is {self.status.value} cannot be cancelled",
                 gig_id=str(self.id),
-                status=self.status.value,
+                gig_status=self.status.value,
                 command="cancel",
             )
         self.trigger_event(
@@ -644,7 +644,7 @@ class Gig(Aggregate):
             raise InvalidTransition(
                 f"cannot {command.replace('_', ' ')} a gig that is {self.status.value}",
                 gig_id=str(self.id),
-                status=self.status.value,
+                gig_status=self.status.value,
                 command=command,
             )
 
