@@ -20,7 +20,7 @@ def test_a_gig_goes_from_draft_to_paid_over_http(api: Api) -> None:
     assert published["funding"]["client_secret"]
     assert published["status"] == "posted"  # the simulated gateway settles funding at once
 
-    assert c.post(f"/students/me/payout-account", headers=student).json()["payouts_enabled"] is True
+    assert c.post("/students/me/payout-account", headers=student).json()["payouts_enabled"] is True
     assert c.post(f"/gigs/{gig_id}/claim", headers=student).json()["status"] == "claimed"
     assert (
         c.post(f"/gigs/{gig_id}/check-ins", json={"note": "Cleaned Q1"}, headers=student).status_code == 201
