@@ -99,7 +99,7 @@ def _translate(event: dict[str, Any]) -> WebhookEvent | None:
         return FundingSucceeded(event_id, at, _gig_of(obj), str(obj["id"]), received)
     if kind == "payment_intent.payment_failed":
         error = obj.get("last_payment_error") or {}
-        code = str(error.get("decline_code") or error.get("code") or "payment_failed")
+        code = str(error.get("code") or error.get("decline_code") or "payment_failed")
         reason = str(error.get("message") or "payment failed")
         return FundingFailed(event_id, at, _gig_of(obj), str(obj["id"]), code, reason)
     if kind == "account.updated":

@@ -35,6 +35,11 @@ def _add_fault(c: Controls, _: str, body: dict[str, Any]) -> Any:
     return {"pending": c.faults.pending()}
 
 
+def _clear_faults(c: Controls, _: str, body: dict[str, Any]) -> Any:
+    c.faults.clear()
+    return {"pending": []}
+
+
 def _state(c: Controls, _: str, body: dict[str, Any]) -> Any:
     kinds = ("account", "payment_intent", "charge", "transfer", "refund", "balance_transaction", "event")
     return {
@@ -84,8 +89,9 @@ def _change_amount(c: Controls, obj_id: str, body: dict[str, Any]) -> Any:
 
 def _unknown_transfer(c: Controls, _: str, body: dict[str, Any]) -> Obj:
     """A transfer nobody at fairgig asked for (made by hand in the dashboard, say)."""
-    fields = {"amount_reversed": 0, "reversed": False, "source_transaction": None, "metadata": {}}
-    fields |= {"transfer_group": None, "destination": None, "currency": "usd", "balance_transaction": None}
+    fields: dict[str, Any] = {"amount_reversed": 0, "reversed": False, "source_transaction": None}
+    fields |= {"metadata": {}, "transfer_group": None, "destination": None, "currency": "usd"}
+    fields |= {"balance_transaction": None}
     created = int(body.pop("created")) if "created" in body else None
     return c.store.add("transfer", "tr", fields | body, created=created)
 
@@ -94,7 +100,7 @@ CONTROLS: list[tuple[str, re.Pattern[str], ControlHandler]] = [
     (m, re.compile(p + "$"), h)
     for m, p, h in [
         ("POST", "/_test/faults", _add_fault),
-        ("DELETE", "/_test/faults", lambda c, _, b: c.faults.clear() or {"pending": []}),
+        ("DELETE", "/_test/faults", _clear_faults),
         ("GET", "/_test/state", _state),
         ("GET", "/_test/objects/([a-z_]+)", lambda c, kind, _: {"data": c.store.all(kind)}),
         ("GET", "/_test/requests", lambda c, _, b: {"data": list(c.requests)}),
@@ -115,7 +121,11 @@ CONTROLS: list[tuple[str, re.Pattern[str], ControlHandler]] = [
         ("POST", "/_test/accounts/(acct_[a-f0-9]+)/close", _close_account),
         ("POST", "/_test/payment_intents/(pi_[a-f0-9]+)/pay", _pay),
         ("POST", "/_test/objects/([a-z]+_[a-f0-9]+)/amount", _change_amount),
-        ("DELETE", "/_test/transfers/(tr_[a-f0-9]+)", lambda c, tr, b: c.store.remove(tr)),
+        (
+            "DELETE",
+            "/_test/transfers/(tr_[a-f0-9]+)",
+            lambda c, tr, b: c.store.remove(c.store.get("transfer", tr)),
+        ),
         ("POST", "/_test/transfers", _unknown_transfer),
     ]
 ]

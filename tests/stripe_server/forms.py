@@ -17,7 +17,8 @@ def decode(encoded: str) -> dict[str, Any]:
         for part in parts[:-1]:
             node = node.setdefault(part, {})
         node[parts[-1]] = value
-    return _lists(tree)
+    decoded: dict[str, Any] = _lists(tree)
+    return decoded
 
 
 def _lists(node: Any) -> Any:

@@ -62,7 +62,8 @@ class StripeHttpServer(ThreadingHTTPServer):
         replay = self.keys.begin(key, fingerprint)
         if replay is not None:
             return replay.status, replay.body, {"Idempotent-Replayed": "true"}
-        status, body = 500, {}
+        status: int = 500  # a request that crashed the server frees its key instead of keeping it
+        body: Any = None
         try:
             status, body = self._run(method, path, params, key, fault)
         finally:

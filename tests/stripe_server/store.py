@@ -62,9 +62,9 @@ class Store:
             )
         return obj
 
-    def remove(self, obj_id: str) -> Obj:
-        obj = self.objects.pop(obj_id)
-        self.by_kind[obj["object"]].remove(obj_id)
+    def remove(self, obj: Obj) -> Obj:
+        del self.objects[obj["id"]]
+        self.by_kind[obj["object"]].remove(obj["id"])
         return obj
 
     def all(self, kind: str) -> list[Obj]:
