@@ -6,12 +6,17 @@ import pytest
 
 from domain.marketplace import Marketplace
 from payments.simulated import SimulatedGateway
+from payments.stripe_gateway import StripeGateway
 from projections.audit_log import EventsTable
 from projections.database import Database
 from projections.follower import Follower
 from projections.ledger import Ledger
 from tests.conftest import FakeClock, database_for
 from tests.integration.finance.money_paths import Cashier, MoneyRun
+from tests.stripe_server import LocalStripe
+from tests.stripe_server.fixtures import stripe_gateway, stripe_server
+
+__all__ = ["stripe_gateway", "stripe_server"]
 
 
 @pytest.fixture
@@ -39,3 +44,17 @@ def simulated(clock: FakeClock) -> SimulatedGateway:
 @pytest.fixture
 def run(app: Marketplace, clock: FakeClock, simulated: SimulatedGateway) -> MoneyRun:
     return MoneyRun(app, clock, Cashier(simulated))
+
+
+@pytest.fixture
+def stripe_run(
+    app: Marketplace, clock: FakeClock, stripe_server: LocalStripe, stripe_gateway: StripeGateway
+) -> MoneyRun:
+    """The same scenario against the local Stripe server, whose clock follows the scenario's."""
+    cashier = Cashier(
+        stripe_gateway,
+        pay_intent=lambda ref: stripe_server.pay(ref) and None,
+        enable_payouts=lambda account: stripe_server.set_payouts_enabled(account, True),
+        before_call=lambda: stripe_server.set_clock(now=int(clock().timestamp())) and None,
+    )
+    return MoneyRun(app, clock, cashier)

@@ -42,11 +42,16 @@ class Cashier:
 
     gateway: PaymentGateway
     pay_intent: Callable[[str], None] = lambda _ref: None
+    """What the employer's browser does with a funding that is not settled at once."""
+    enable_payouts: Callable[[str], None] = lambda _account: None
+    """What a student's onboarding does to their new connected account."""
+    before_call: Callable[[], None] = lambda: None
     accounts: dict[UUID, str] = field(default_factory=dict)
     unavailable: int = 0
 
     def call(self, make: Callable[[], T]) -> T:
         for _ in range(20):
+            self.before_call()
             try:
                 return make()
             except GatewayUnavailable:
@@ -62,6 +67,7 @@ class Cashier:
                 )
             )
             self.accounts[student_id] = opened.reference
+            self.enable_payouts(opened.reference)
         return self.accounts[student_id]
 
 
@@ -70,7 +76,6 @@ class MoneyRun:
         self.app, self.clock, self.cashier = app, clock, cashier
         self.rng = random.Random(seed)
         self.paths: dict[UUID, str] = {}
-        self.on_student: Callable[[UUID], None] = lambda _s: None
 
     def tick(self) -> None:
         self.clock.advance(minutes=self.rng.randint(1, 30))
@@ -96,7 +101,9 @@ class MoneyRun:
                 idempotency_key=f"fund:{gig_id}:{gig.version}",
             )
         )
-        self.cashier.pay_intent(funding.reference)
+        if funding.status != "succeeded":
+            self.cashier.before_call()
+            self.cashier.pay_intent(funding.reference)
         self.tick()
         self.app.record_funding(gig_id, funding.reference, gig.charge_amount)
 
@@ -118,7 +125,6 @@ class MoneyRun:
                 self.tick()
                 self.app.record_payout_failure(gig_id, "the student's account is closed", "account_closed")
             account = self.cashier.account(gig.claimant_id)
-            self.on_student(gig.claimant_id)
             transfer_ref = self.cashier.call(
                 lambda: self.cashier.gateway.transfer(
                     gig_id=str(gig_id), account=account, amount=payout, source=source,
