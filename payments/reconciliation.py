@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from domain.money import Money
-from payments.gateway import Movement, PaymentGateway
+from payments.gateway import Movement
 from projections.columns import iso, parse_iso
 from projections.database import Database
 
@@ -28,6 +28,12 @@ BUCKETS = (
     "currency_mismatch",
     "gig_mismatch",
 )
+
+
+class ReportsMovements(Protocol):
+    """The one part of the PaymentGateway that reconciliation needs."""
+
+    def movements(self, *, since: datetime, until: datetime) -> list[Movement]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +154,7 @@ def ledger_movements(db: Database, since: datetime, until: datetime) -> list[Mov
 
 def reconcile_period(
     db: Database,
-    gateway: PaymentGateway,
+    gateway: ReportsMovements,
     since: datetime,
     until: datetime,
     *,

@@ -53,8 +53,8 @@ def stripe_run(
     """The same scenario against the local Stripe server, whose clock follows the scenario's."""
     cashier = Cashier(
         stripe_gateway,
-        pay_intent=lambda ref: stripe_server.pay(ref) and None,
+        pay_intent=stripe_server.pay,
         enable_payouts=lambda account: stripe_server.set_payouts_enabled(account, True),
-        before_call=lambda: stripe_server.set_clock(now=int(clock().timestamp())) and None,
+        before_call=lambda: stripe_server.set_clock(now=int(clock().timestamp())),
     )
     return MoneyRun(app, clock, cashier)

@@ -41,11 +41,11 @@ class Cashier:
     """The escrow side of the scenario: one gateway, and a connected account per student."""
 
     gateway: PaymentGateway
-    pay_intent: Callable[[str], None] = lambda _ref: None
+    pay_intent: Callable[[str], object] = lambda _ref: None
     """What the employer's browser does with a funding that is not settled at once."""
-    enable_payouts: Callable[[str], None] = lambda _account: None
+    enable_payouts: Callable[[str], object] = lambda _account: None
     """What a student's onboarding does to their new connected account."""
-    before_call: Callable[[], None] = lambda: None
+    before_call: Callable[[], object] = lambda: None
     accounts: dict[UUID, str] = field(default_factory=dict)
     unavailable: int = 0
 

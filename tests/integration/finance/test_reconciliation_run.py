@@ -36,7 +36,7 @@ def test_a_run_on_the_simulated_gateway_reconciles_fully(
     start = run.clock()
     run_all(run, 2 * len(PATHS))
     ledger.catch_up()
-    result = reconcile_period(db, simulated, *period(run, start))  # type: ignore[arg-type]
+    result = reconcile_period(db, simulated, *period(run, start))
     assert result.ok, result
     assert len(result.matched) == len(simulated.movements_log)
     kinds = {m.kind for m in result.matched}
@@ -62,7 +62,7 @@ def test_a_lost_changed_or_unknown_movement_lands_in_its_bucket(
     listed[listed.index(other_currency)] = replace(other_currency, amount=elsewhere)
     listed.append(stranger)
 
-    result = reconcile_period(db, ListedGateway(listed), since, until)  # type: ignore[arg-type]
+    result = reconcile_period(db, ListedGateway(listed), since, until)
     assert [m.reference for m in result.missing_in_gateway] == [lost.reference]
     assert [m.gateway.reference for m in result.amount_mismatch] == [changed.reference]
     assert [m.gateway.reference for m in result.currency_mismatch] == [other_currency.reference]
@@ -83,13 +83,13 @@ def test_the_period_excludes_movements_on_either_side_of_it(
     late = ledger_movements(db, middle, end)
     assert len(early) == len(late) == 2
     assert {m.reference for m in early}.isdisjoint({m.reference for m in late})
-    assert reconcile_period(db, simulated, middle, end, slack=timedelta(days=1)).ok  # type: ignore[arg-type]
+    assert reconcile_period(db, simulated, middle, end, slack=timedelta(days=1)).ok
 
 
 def stripe_reconciliation(
     db: Database, gateway: StripeGateway, since: datetime, until: datetime
 ) -> Reconciliation:
-    return reconcile_period(db, gateway, since, until)  # type: ignore[arg-type]
+    return reconcile_period(db, gateway, since, until)
 
 
 def test_a_run_against_the_local_stripe_server_with_faults_reconciles_fully(
