@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 from domain.accounts_app import Accounts
@@ -68,7 +69,7 @@ class EscrowWorld:
     def gig(self, gig_id: UUID) -> Gig:
         return self.market.get_gig(gig_id)
 
-    def at_stripe(self, kind: str, gig_id: UUID) -> list[dict[str, object]]:
+    def at_stripe(self, kind: str, gig_id: UUID) -> list[dict[str, Any]]:
         return [
             o for o in self.stripe.objects(kind) if (o.get("metadata") or {}).get("gig_id") == str(gig_id)
         ]
