@@ -1,0 +1,291 @@
+"""Behaviour rules read from the log, as an incremental fold a projection can drive event by event.
+
+`observe` takes the Gig aggregate's own domain events in log order. State is kept only while a
+rule can still need it: a gig's brief until the gig ends, an approval until it is paid, and per
+employer only the events inside each rule's time window.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from domain.brief import Brief
+from domain.fairness import rules as R
+from domain.fairness.employer_score import EmployerScore, score_employer
+from domain.fairness.flag import Flag
+from domain.fairness.policy import FairnessPolicy
+from domain.fairness.similarity import fingerprint, jaccard
+from domain.gig import Gig
+
+EventId = Callable[[Any], str]
+
+
+def version_event_id(event: Any) -> str:
+    """`<gig id>:<version>`: unique in the log and stable across rebuilds of a projection."""
+    return f"{event.originator_id}:{event.originator_version}"
+
+
+@dataclass(slots=True)
+class _Gig:
+    employer: UUID
+    brief: Brief
+    claimant: UUID | None = None
+    # Per student, because a decline resets the aggregate's round counter but not the work done.
+    change_requests: dict[UUID, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rejection:
+    at: datetime
+    gig_id: UUID
+    event_id: str
+    fingerprint: frozenset[str]
+
+
+@dataclass(slots=True)
+class _Employer:
+    counts: Counter[str] = field(default_factory=Counter)
+    claim_cancellations: deque[tuple[datetime, str]] = field(default_factory=deque)
+    auto_approvals: deque[tuple[datetime, str]] = field(default_factory=deque)
+    rejections: deque[_Rejection] = field(default_factory=deque)
+    flags: dict[str, Flag] = field(default_factory=dict)
+
+
+class BehaviourAudit:
+    def __init__(self, policy: FairnessPolicy | None = None, event_id: EventId = version_event_id) -> None:
+        self.policy = policy or FairnessPolicy()
+        self._event_id = event_id
+        self._gigs: dict[UUID, _Gig] = {}
+        self._employers: dict[UUID, _Employer] = {}
+        self._gig_flags: dict[UUID, dict[str, Flag]] = {}
+        self._owner: dict[UUID, UUID] = {}
+        self._unpaid_approvals: dict[UUID, tuple[datetime, str]] = {}
+        self._handlers: dict[type, Callable[[Any, str], None]] = {
+            Gig.DraftCreated: self._created,
+            Gig.DraftEdited: self._edited,
+            Gig.Published: self._published,
+            Gig.Claimed: self._claimed,
+            Gig.ClaimDeclined: self._declined,
+            Gig.Withdrawn: self._released,
+            Gig.ClaimExpired: self._released,
+            Gig.ChangesRequested: self._changes_requested,
+            Gig.Approved: self._approved,
+            Gig.AutoApproved: self._auto_approved,
+            Gig.Rejected: self._rejected,
+            Gig.DisputeResolved: self._dispute_resolved,
+            Gig.RejectionFinal: self._ended,
+            Gig.Cancelled: self._cancelled,
+            Gig.DeadlineExpired: self._ended,
+            Gig.PayoutRecorded: self._paid,
+        }
+
+    # ---- feeding the fold ------------------------------------------------------------------
+
+    def observe(self, event: object, event_id: str | None = None) -> None:
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(event, event_id if event_id is not None else self._event_id(event))
+
+    def observe_all(self, events: Iterable[object]) -> None:
+        for event in events:
+            self.observe(event)
+
+    # ---- reading it ------------------------------------------------------------------------
+
+    def flags(self, now: datetime) -> dict[UUID, list[Flag]]:
+        out = {gig: list(flags.values()) for gig, flags in self._gig_flags.items()}
+        for gig, flag in self._overdue(now):
+            out.setdefault(gig, []).append(flag)
+        return out
+
+    def employer_flags(self, now: datetime) -> dict[UUID, list[Flag]]:
+        return {e: list(s.flags.values()) for e, s in self._employers.items() if s.flags}
+
+    def employer_scores(self, now: datetime) -> dict[UUID, EmployerScore]:
+        by_employer: dict[UUID, list[Flag]] = {e: list(s.flags.values()) for e, s in self._employers.items()}
+        for gig, flags in self.flags(now).items():
+            by_employer[self._owner[gig]].extend(flags)
+        overdue = Counter(self._owner[gig] for gig, _ in self._overdue(now))
+        return {
+            e: score_employer(e, state.counts, by_employer[e], overdue[e])
+            for e, state in self._employers.items()
+        }
+
+    def _overdue(self, now: datetime) -> Iterable[tuple[UUID, Flag]]:
+        window = self.policy.payout_window
+        for gig, (approved_at, event_id) in self._unpaid_approvals.items():
+            if now > approved_at + window:
+                days = (now - approved_at).days
+                yield gig, R.PAYOUT_OVERDUE.flag(
+                    f"approved {days} days ago and still unpaid; the payout window is {window.days} days",
+                    [event_id],
+                    {"approved_at": approved_at.isoformat(), "days_unpaid": days, "window_days": window.days},
+                )
+
+    # ---- handlers, one per event type ------------------------------------------------------
+
+    def _created(self, e: Gig.DraftCreated, eid: str) -> None:
+        self._gigs[e.originator_id] = _Gig(e.employer_id, e.brief)
+        self._owner[e.originator_id] = e.employer_id
+        self._employer(e.employer_id).counts["gigs"] += 1
+
+    def _edited(self, e: Gig.DraftEdited, eid: str) -> None:
+        if (gig := self._gigs.get(e.originator_id)) is not None:
+            gig.brief = e.brief
+
+    def _published(self, e: Gig.Published, eid: str) -> None:
+        gig = self._gigs.get(e.originator_id)
+        if gig is None:
+            return
+        employer = self._employer(gig.employer)
+        employer.counts["published"] += 1
+        _expire(employer.rejections, e.timestamp - self.policy.repost_window)
+        if employer.rejections:
+            self._check_repost(e, eid, gig, employer)
+
+    def _check_repost(self, e: Gig.Published, eid: str, gig: _Gig, employer: _Employer) -> None:
+        mine = fingerprint(gig.brief)
+        others = [r for r in employer.rejections if r.gig_id != e.originator_id]
+        scored = [(jaccard(mine, r.fingerprint), r) for r in others]
+        similarity, rejection = max(scored, key=lambda pair: pair[0], default=(0.0, None))
+        if rejection is None or similarity < self.policy.repost_similarity:
+            return
+        days = (e.timestamp - rejection.at).days
+        employer.counts["spec_reposts"] += 1
+        self._flag_gig(e.originator_id, R.SPEC_WORK_REPOST.flag(
+            f"reposted {days} days after rejecting gig {rejection.gig_id}, with {similarity:.0%} of the same "
+            "wording",
+            [rejection.event_id, eid],
+            {"rejected_gig": str(rejection.gig_id), "similarity": round(similarity, 2), "days_after": days},
+        ))
+
+    def _claimed(self, e: Gig.Claimed, eid: str) -> None:
+        if (gig := self._gigs.get(e.originator_id)) is not None:
+            gig.claimant = e.student_id
+
+    def _released(self, e: Gig.ClaimReleased, eid: str) -> None:
+        if (gig := self._gigs.get(e.originator_id)) is not None:
+            gig.claimant = None
+
+    def _declined(self, e: Gig.ClaimDeclined, eid: str) -> None:
+        self._released(e, eid)
+        self._claim_cancelled(self._owner.get(e.originator_id), e.timestamp, eid)
+
+    def _cancelled(self, e: Gig.Cancelled, eid: str) -> None:
+        if e.student_id is not None:
+            self._claim_cancelled(self._owner.get(e.originator_id), e.timestamp, eid)
+        self._ended(e, eid)
+
+    def _claim_cancelled(self, employer_id: UUID | None, at: datetime, eid: str) -> None:
+        if employer_id is None:
+            return
+        employer = self._employer(employer_id)
+        employer.counts["claim_cancellations"] += 1
+        self._pattern(employer, employer.claim_cancellations, at, eid, R.REPEATED_CLAIM_CANCELLATIONS,
+                      self.policy.claim_cancellations_threshold, "declined or cancelled claimed gigs")
+
+    def _changes_requested(self, e: Gig.ChangesRequested, eid: str) -> None:
+        gig = self._gigs.get(e.originator_id)
+        if gig is None or gig.claimant is None:
+            return
+        requests = gig.change_requests.setdefault(gig.claimant, [])
+        requests.append(eid)
+        agreed = gig.brief.revision_rounds
+        if len(requests) > agreed or e.round > agreed:
+            if len(requests) == agreed + 1:
+                self._employer(gig.employer).counts["revision_overruns"] += 1
+            self._flag_gig(e.originator_id, R.REVISIONS_BEYOND_AGREED.flag(
+                f"the same student was asked for changes {len(requests)} times; the brief agreed to {agreed}",
+                list(requests),
+                {"requested": len(requests), "agreed": agreed, "student": str(gig.claimant)},
+            ))
+
+    def _approved(self, e: Gig.Approved, eid: str) -> None:
+        self._approval(e.originator_id, e.timestamp, eid, "approvals")
+
+    def _auto_approved(self, e: Gig.AutoApproved, eid: str) -> None:
+        self._approval(e.originator_id, e.timestamp, eid, "auto_approvals")
+        if (employer_id := self._owner.get(e.originator_id)) is not None:
+            employer = self._employer(employer_id)
+            self._pattern(employer, employer.auto_approvals, e.timestamp, eid, R.REPEATED_AUTO_APPROVALS,
+                          self.policy.auto_approvals_threshold, "submissions left to auto-approval")
+
+    def _approval(self, gig_id: UUID, at: datetime, eid: str, count: str) -> None:
+        self._unpaid_approvals[gig_id] = (at, eid)
+        if (employer_id := self._owner.get(gig_id)) is not None:
+            self._employer(employer_id).counts[count] += 1
+
+    def _rejected(self, e: Gig.Rejected, eid: str) -> None:
+        gig = self._gigs.get(e.originator_id)
+        if gig is None:
+            return
+        employer = self._employer(gig.employer)
+        employer.counts["rejections"] += 1
+        employer.rejections.append(_Rejection(e.timestamp, e.originator_id, eid, fingerprint(gig.brief)))
+
+    def _dispute_resolved(self, e: Gig.DisputeResolved, eid: str) -> None:
+        if not e.settlement.student.is_positive:
+            self._ended(e, eid)
+            return
+        # The student was paid for the rejected work, so a repost of it is not free spec work.
+        if (employer_id := self._owner.get(e.originator_id)) is not None:
+            rejections = self._employer(employer_id).rejections
+            kept = [r for r in rejections if r.gig_id != e.originator_id]
+            rejections.clear()
+            rejections.extend(kept)
+        self._approval(e.originator_id, e.timestamp, eid, "approvals")
+
+    def _paid(self, e: Gig.PayoutRecorded, eid: str) -> None:
+        approval = self._unpaid_approvals.pop(e.originator_id, None)
+        window = self.policy.payout_window
+        if approval is not None and e.timestamp > approval[0] + window:
+            days = (e.timestamp - approval[0]).days
+            self._employer(self._owner[e.originator_id]).counts["payouts_late"] += 1
+            self._flag_gig(e.originator_id, R.PAYOUT_LATE.flag(
+                f"paid {days} days after approval; the payout window is {window.days} days",
+                [approval[1], eid],
+                {"days_to_pay": days, "window_days": window.days},
+            ))
+        self._ended(e, eid)
+
+    def _ended(self, e: Any, eid: str) -> None:
+        self._gigs.pop(e.originator_id, None)
+        if e.originator_id not in self._gig_flags and e.originator_id not in self._unpaid_approvals:
+            self._owner.pop(e.originator_id, None)
+
+    # ---- helpers ---------------------------------------------------------------------------
+
+    def _employer(self, employer_id: UUID) -> _Employer:
+        state = self._employers.get(employer_id)
+        if state is None:
+            state = self._employers[employer_id] = _Employer()
+        return state
+
+    def _flag_gig(self, gig_id: UUID, flag: Flag) -> None:
+        self._gig_flags.setdefault(gig_id, {})[flag.rule] = flag
+
+    def _pattern(
+        self, employer: _Employer, window: deque[tuple[datetime, str]], at: datetime, eid: str,
+        rule: R.Rule, threshold: int, what: str,
+    ) -> None:
+        window.append((at, eid))
+        while window and window[0][0] < at - self.policy.pattern_window:
+            window.popleft()
+        if len(window) >= threshold:
+            days = self.policy.pattern_window.days
+            employer.flags[rule.id] = rule.flag(
+                f"{len(window)} {what} within {days} days (from {window[0][0].date().isoformat()} to "
+                f"{at.date().isoformat()}); {threshold} or more is a pattern",
+                [event_id for _, event_id in window],
+                {"count": len(window), "threshold": threshold, "window_days": days},
+            )
+
+
+def _expire(rejections: deque[_Rejection], before: datetime) -> None:
+    while rejections and rejections[0].at < before:
+        rejections.popleft()
