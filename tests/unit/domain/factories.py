@@ -181,3 +181,38 @@ def gig_in(scenario: str, brief: Brief | None = None) -> GigStory:
     story = GigStory.start(brief)
     _PATHS[scenario](story)
     return story
+
+
+def _owed(gig: Gig, side: str) -> Any:
+    return getattr(gig.settlement, side) if gig.settlement is not None else PAY
+
+
+Command = Callable[[Gig, Actor, datetime], None]
+COMMANDS: dict[str, Command] = {
+    # Every gig command with ordinary arguments; money movements ask for what the settlement assigns.
+    "edit_draft": lambda g, a, now: g.edit_draft(a, make_brief(title="A sharper title"), now),
+    "publish": lambda g, a, now: g.publish(a, now, POLICY),
+    "record_funding": lambda g, a, now: g.record_funding(
+        a, new_ref("pi"), charge_for(g.brief.pay or PAY), now
+    ),
+    "expire_funding": lambda g, a, now: g.expire_funding(a, now),
+    "claim": lambda g, a, now: g.claim(a, now, POLICY),
+    "decline_claim": lambda g, a, now: g.decline_claim(a, "we hired internally", now),
+    "withdraw": lambda g, a, now: g.withdraw(a, "exams", now),
+    "expire_claim": lambda g, a, now: g.expire_claim(a, now),
+    "check_in": lambda g, a, now: g.check_in(a, "half the rows are clean", now, POLICY),
+    "submit": lambda g, a, now: g.submit(a, "https://example.org/work", "done", now, POLICY),
+    "request_changes": lambda g, a, now: g.request_changes(a, "document the columns", now, POLICY),
+    "approve": lambda g, a, now: g.approve(a, "great", now),
+    "auto_approve": lambda g, a, now: g.auto_approve(a, now),
+    "reject": lambda g, a, now: g.reject(a, "not what was asked", now, POLICY),
+    "dispute": lambda g, a, now: g.dispute(a, "it meets the criteria", now),
+    "close_undisputed": lambda g, a, now: g.close_undisputed(a, now),
+    "resolve_dispute": lambda g, a, now: g.resolve_dispute(a, 50, now),
+    "cancel": lambda g, a, now: g.cancel(a, "plans changed", now, POLICY),
+    "expire_deadline": lambda g, a, now: g.expire_deadline(a, now),
+    "record_payout": lambda g, a, now: g.record_payout(a, new_ref("tr"), _owed(g, "student"), now, POLICY),
+    "record_refund": lambda g, a, now: g.record_refund(a, new_ref("re"), _owed(g, "employer"), now),
+    "rate": lambda g, a, now: g.rate(a, 4, "fine", now),
+    "reveal_ratings": lambda g, a, now: g.reveal_ratings(a, now),
+}
