@@ -97,6 +97,11 @@ class BehaviourAudit:
 
     # ---- reading it ------------------------------------------------------------------------
 
+    @property
+    def live_gigs(self) -> int:
+        """How many gigs the fold still holds state for: those that have not ended yet."""
+        return len(self._gigs)
+
     def flags(self, now: datetime) -> dict[UUID, list[Flag]]:
         out = {gig: list(flags.values()) for gig, flags in self._gig_flags.items()}
         for gig, flag in self._overdue(now):
