@@ -41,8 +41,9 @@ class Connection(Protocol):
 class Database(Protocol):
     dialect: Literal["sqlite", "postgres"]
 
-    def transaction(self) -> AbstractContextManager[Connection]:
-        """Context manager yielding a `Connection`; commits on success, rolls back on error."""
+    def transaction(self, *, pipeline: bool = False) -> AbstractContextManager[Connection]:
+        """Context manager yielding a `Connection`; commits on success, rolls back on error.
+        `pipeline` is a hint for batches of writes; dialects that have no such mode ignore it."""
         ...
 
     def read(self) -> AbstractContextManager[Connection]:
@@ -98,7 +99,7 @@ class SQLiteDatabase:
         return conn
 
     @contextmanager
-    def transaction(self) -> Iterator[_SQLiteConnection]:
+    def transaction(self, *, pipeline: bool = False) -> Iterator[_SQLiteConnection]:
         conn = self._connection()
         # IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking.
         conn.execute("BEGIN IMMEDIATE")
@@ -157,9 +158,16 @@ class PostgresDatabase:
         )
 
     @contextmanager
-    def transaction(self) -> Iterator[_PostgresConnection]:
-        with self.pool.connection() as conn, conn.transaction():
-            yield _PostgresConnection(conn)
+    def transaction(self, *, pipeline: bool = False) -> Iterator[_PostgresConnection]:
+        """`pipeline` sends statements without waiting for each reply (one round trip per
+        fetch instead of per statement); a failing statement then surfaces at a later one."""
+        with self.pool.connection() as conn:
+            if not pipeline:
+                with conn.transaction():
+                    yield _PostgresConnection(conn)
+                return
+            with conn.pipeline(), conn.transaction():
+                yield _PostgresConnection(conn)
 
     @contextmanager
     def read(self) -> Iterator[_PostgresConnection]:

@@ -121,7 +121,20 @@ class Follower:
             self._retry(failed, failure.cause)
 
     def _commit(self, page: Sequence[Notification], end: int) -> None:
-        with self.db.transaction() as conn:
+        if self.db.dialect == "postgres" and len(page) > 1:
+            try:
+                self._write(page, end, pipeline=True)
+                return
+            except (PoisonEvent, tracking.PositionMoved):
+                raise
+            except Exception:
+                # Pipelined, a failing statement surfaces later than its event; replay the page
+                # one statement at a time so the failure is pinned on the event that caused it.
+                log.info("%s: pipelined page failed; replaying it statement by statement", self.name)
+        self._write(page, end, pipeline=False)
+
+    def _write(self, page: Sequence[Notification], end: int, *, pipeline: bool) -> None:
+        with self.db.transaction(pipeline=pipeline) as conn:
             for index, notification in enumerate(page):
                 try:
                     self.model.handle(conn, self.mapper.to_domain_event(notification))

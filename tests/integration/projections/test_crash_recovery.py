@@ -37,9 +37,9 @@ class CrashingDatabase:
         self.crashes = 0
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
+    def transaction(self, *, pipeline: bool = False) -> Iterator[Connection]:
         budget = self.rng.randint(1, 1500) if self.rng.random() < self.chance else -1
-        with self.db.transaction() as conn:
+        with self.db.transaction(pipeline=pipeline) as conn:
             yield _Countdown(conn, self, budget)
 
     def read(self) -> Any:
