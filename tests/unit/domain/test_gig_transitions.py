@@ -49,9 +49,9 @@ def refused(error: type[DomainError], *, product_needs_but_code_allows: str | No
     return Outcome(error=error, xfail=product_needs_but_code_allows)
 
 
-ZERO_PAYOUT = (
-    "the student is owed nothing here, yet a payout of 0 is recorded as if money moved; where the "
-    "gig never had a claimant the event carries student_id=None and cannot be read back"
+ZERO_PAYOUT = "the student is owed nothing here, yet a payout of 0 is recorded as if money moved"
+ZERO_PAYOUT_NO_CLAIMANT = (
+    ZERO_PAYOUT + "; with no claimant the event carries student_id=None, which cannot be read back"
 )
 ZERO_REFUND = "the employer is owed nothing here, yet a refund of 0 is recorded as if money moved"
 
@@ -117,8 +117,10 @@ TRANSITIONS: dict[str, dict[str, Outcome]] = {
         "approved": to(Status.PAID),
         "cancelled_after_claim": to(Status.CANCELLED),
         "closed": refused(SettlementMismatch, product_needs_but_code_allows=ZERO_PAYOUT),
-        "cancelled_before_claim": refused(SettlementMismatch, product_needs_but_code_allows=ZERO_PAYOUT),
-        "expired": refused(SettlementMismatch, product_needs_but_code_allows=ZERO_PAYOUT),
+        "cancelled_before_claim": refused(
+            SettlementMismatch, product_needs_but_code_allows=ZERO_PAYOUT_NO_CLAIMANT
+        ),
+        "expired": refused(SettlementMismatch, product_needs_but_code_allows=ZERO_PAYOUT_NO_CLAIMANT),
     },
     "record_refund": {
         "closed": to(Status.CLOSED),
