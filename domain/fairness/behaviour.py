@@ -65,7 +65,7 @@ class BehaviourAudit:
         self._gig_flags: dict[UUID, dict[str, Flag]] = {}
         self._owner: dict[UUID, UUID] = {}
         self._unpaid_approvals: dict[UUID, tuple[datetime, str]] = {}
-        self._handlers: dict[type, Callable[[Any, str], None]] = {
+        self._handlers: dict[type, Callable[[Any, str | None], None]] = {
             Gig.DraftCreated: self._created,
             Gig.DraftEdited: self._edited,
             Gig.Published: self._published,
@@ -89,7 +89,11 @@ class BehaviourAudit:
     def observe(self, event: object, event_id: str | None = None) -> None:
         handler = self._handlers.get(type(event))
         if handler is not None:
-            handler(event, event_id if event_id is not None else self._event_id(event))
+            handler(event, event_id)
+
+    def _id(self, event: Any, given: str | None) -> str:
+        # Named only when a rule keeps it: formatting a UUID costs more than most handlers.
+        return given if given is not None else self._event_id(event)
 
     def observe_all(self, events: Iterable[object]) -> None:
         for event in events:
@@ -134,16 +138,16 @@ class BehaviourAudit:
 
     # ---- handlers, one per event type ------------------------------------------------------
 
-    def _created(self, e: Gig.DraftCreated, eid: str) -> None:
+    def _created(self, e: Gig.DraftCreated, eid: str | None) -> None:
         self._gigs[e.originator_id] = _Gig(e.employer_id, e.brief)
         self._owner[e.originator_id] = e.employer_id
         self._employer(e.employer_id).counts["gigs"] += 1
 
-    def _edited(self, e: Gig.DraftEdited, eid: str) -> None:
+    def _edited(self, e: Gig.DraftEdited, eid: str | None) -> None:
         if (gig := self._gigs.get(e.originator_id)) is not None:
             gig.brief = e.brief
 
-    def _published(self, e: Gig.Published, eid: str) -> None:
+    def _published(self, e: Gig.Published, eid: str | None) -> None:
         gig = self._gigs.get(e.originator_id)
         if gig is None:
             return
@@ -151,7 +155,7 @@ class BehaviourAudit:
         employer.counts["published"] += 1
         _expire(employer.rejections, e.timestamp - self.policy.repost_window)
         if employer.rejections:
-            self._check_repost(e, eid, gig, employer)
+            self._check_repost(e, self._id(e, eid), gig, employer)
 
     def _check_repost(self, e: Gig.Published, eid: str, gig: _Gig, employer: _Employer) -> None:
         mine = fingerprint(gig.brief)
@@ -169,21 +173,21 @@ class BehaviourAudit:
             {"rejected_gig": str(rejection.gig_id), "similarity": round(similarity, 2), "days_after": days},
         ))
 
-    def _claimed(self, e: Gig.Claimed, eid: str) -> None:
+    def _claimed(self, e: Gig.Claimed, eid: str | None) -> None:
         if (gig := self._gigs.get(e.originator_id)) is not None:
             gig.claimant = e.student_id
 
-    def _released(self, e: Gig.ClaimReleased, eid: str) -> None:
+    def _released(self, e: Gig.ClaimReleased, eid: str | None) -> None:
         if (gig := self._gigs.get(e.originator_id)) is not None:
             gig.claimant = None
 
-    def _declined(self, e: Gig.ClaimDeclined, eid: str) -> None:
+    def _declined(self, e: Gig.ClaimDeclined, eid: str | None) -> None:
         self._released(e, eid)
-        self._claim_cancelled(self._owner.get(e.originator_id), e.timestamp, eid)
+        self._claim_cancelled(self._owner.get(e.originator_id), e.timestamp, self._id(e, eid))
 
-    def _cancelled(self, e: Gig.Cancelled, eid: str) -> None:
+    def _cancelled(self, e: Gig.Cancelled, eid: str | None) -> None:
         if e.student_id is not None:
-            self._claim_cancelled(self._owner.get(e.originator_id), e.timestamp, eid)
+            self._claim_cancelled(self._owner.get(e.originator_id), e.timestamp, self._id(e, eid))
         self._ended(e, eid)
 
     def _claim_cancelled(self, employer_id: UUID | None, at: datetime, eid: str) -> None:
@@ -194,12 +198,12 @@ class BehaviourAudit:
         self._pattern(employer, employer.claim_cancellations, at, eid, R.REPEATED_CLAIM_CANCELLATIONS,
                       self.policy.claim_cancellations_threshold, "declined or cancelled claimed gigs")
 
-    def _changes_requested(self, e: Gig.ChangesRequested, eid: str) -> None:
+    def _changes_requested(self, e: Gig.ChangesRequested, eid: str | None) -> None:
         gig = self._gigs.get(e.originator_id)
         if gig is None or gig.claimant is None:
             return
         requests = gig.change_requests.setdefault(gig.claimant, [])
-        requests.append(eid)
+        requests.append(self._id(e, eid))
         agreed = gig.brief.revision_rounds
         if len(requests) > agreed or e.round > agreed:
             if len(requests) == agreed + 1:
@@ -210,10 +214,11 @@ class BehaviourAudit:
                 {"requested": len(requests), "agreed": agreed, "student": str(gig.claimant)},
             ))
 
-    def _approved(self, e: Gig.Approved, eid: str) -> None:
-        self._approval(e.originator_id, e.timestamp, eid, "approvals")
+    def _approved(self, e: Gig.Approved, eid: str | None) -> None:
+        self._approval(e.originator_id, e.timestamp, self._id(e, eid), "approvals")
 
-    def _auto_approved(self, e: Gig.AutoApproved, eid: str) -> None:
+    def _auto_approved(self, e: Gig.AutoApproved, eid: str | None) -> None:
+        eid = self._id(e, eid)
         self._approval(e.originator_id, e.timestamp, eid, "auto_approvals")
         if (employer_id := self._owner.get(e.originator_id)) is not None:
             employer = self._employer(employer_id)
@@ -225,15 +230,16 @@ class BehaviourAudit:
         if (employer_id := self._owner.get(gig_id)) is not None:
             self._employer(employer_id).counts[count] += 1
 
-    def _rejected(self, e: Gig.Rejected, eid: str) -> None:
+    def _rejected(self, e: Gig.Rejected, eid: str | None) -> None:
         gig = self._gigs.get(e.originator_id)
         if gig is None:
             return
         employer = self._employer(gig.employer)
         employer.counts["rejections"] += 1
-        employer.rejections.append(_Rejection(e.timestamp, e.originator_id, eid, fingerprint(gig.brief)))
+        rejection = _Rejection(e.timestamp, e.originator_id, self._id(e, eid), fingerprint(gig.brief))
+        employer.rejections.append(rejection)
 
-    def _dispute_resolved(self, e: Gig.DisputeResolved, eid: str) -> None:
+    def _dispute_resolved(self, e: Gig.DisputeResolved, eid: str | None) -> None:
         if not e.settlement.student.is_positive:
             self._ended(e, eid)
             return
@@ -243,9 +249,9 @@ class BehaviourAudit:
             kept = [r for r in rejections if r.gig_id != e.originator_id]
             rejections.clear()
             rejections.extend(kept)
-        self._approval(e.originator_id, e.timestamp, eid, "approvals")
+        self._approval(e.originator_id, e.timestamp, self._id(e, eid), "approvals")
 
-    def _paid(self, e: Gig.PayoutRecorded, eid: str) -> None:
+    def _paid(self, e: Gig.PayoutRecorded, eid: str | None) -> None:
         approval = self._unpaid_approvals.pop(e.originator_id, None)
         window = self.policy.payout_window
         if approval is not None and e.timestamp > approval[0] + window:
@@ -253,12 +259,12 @@ class BehaviourAudit:
             self._employer(self._owner[e.originator_id]).counts["payouts_late"] += 1
             self._flag_gig(e.originator_id, R.PAYOUT_LATE.flag(
                 f"paid {days} days after approval; the payout window is {window.days} days",
-                [approval[1], eid],
+                [approval[1], self._id(e, eid)],
                 {"days_to_pay": days, "window_days": window.days},
             ))
         self._ended(e, eid)
 
-    def _ended(self, e: Any, eid: str) -> None:
+    def _ended(self, e: Any, eid: str | None) -> None:
         self._gigs.pop(e.originator_id, None)
         if e.originator_id not in self._gig_flags and e.originator_id not in self._unpaid_approvals:
             self._owner.pop(e.originator_id, None)

@@ -15,15 +15,17 @@ class BriefText:
     summary: Analysed
     deliverables: tuple[Analysed, ...]
     acceptance_criteria: tuple[Analysed, ...]
+    vocabulary: frozenset[str]
+    """Every lemma in every field: one set test tells a phrase list it has nothing to look for."""
 
     @classmethod
     def of(cls, brief: Brief) -> BriefText:
-        return cls(
-            analyse(brief.title),
-            analyse(brief.summary),
-            tuple(analyse(d) for d in brief.deliverables),
-            tuple(analyse(c) for c in brief.acceptance_criteria),
-        )
+        title, summary = analyse(brief.title), analyse(brief.summary)
+        deliverables = tuple(analyse(d) for d in brief.deliverables)
+        criteria = tuple(analyse(c) for c in brief.acceptance_criteria)
+        lists = (t.vocabulary for t in deliverables + criteria)
+        vocabulary = title.vocabulary.union(summary.vocabulary, *lists)
+        return cls(title, summary, deliverables, criteria, vocabulary)
 
     def fields(self, *, title: bool = True) -> Iterator[tuple[str, Analysed]]:
         """(evidence name, text) for each field; list items are named like `deliverables[0]`."""

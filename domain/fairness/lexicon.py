@@ -159,5 +159,10 @@ def generic_supervisor_words() -> frozenset[str]:
 
 
 @cache
+def concrete_artefact_words() -> frozenset[str]:
+    return artefact_words() - ambiguous_artefact_words()
+
+
+@cache
 def ambiguous_artefact_words() -> frozenset[str]:
     return lemma_set(_AMBIGUOUS_ARTEFACTS)

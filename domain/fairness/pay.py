@@ -95,6 +95,8 @@ def _floor(pay: Money, hours: int, policy: FairnessPolicy) -> Iterator[Flag]:
 
 def _unpaid_language(text: BriefText) -> Iterator[Flag]:
     phrases = lexicon.unpaid_phrases()
+    if not phrases.may_match(text.vocabulary):
+        return
     found = [(name, m.text) for name, field in text.fields() for m in phrases.find(field)]
     if found:
         quoted = ", ".join(f"'{phrase}' ({name})" for name, phrase in found)

@@ -11,10 +11,9 @@ from domain.fairness import rules as R
 from domain.fairness.brief_text import BriefText
 from domain.fairness.flag import Flag
 from domain.fairness.policy import FairnessPolicy
-from domain.fairness.text import BOUNDARY, Analysed, analyse
+from domain.fairness.text import Analysed, analyse
 
 _SECONDS_PER_DAY = 86_400
-# "3 blog posts" counts an output; "for 2 weeks" only measures time.
 _TIME_UNITS = frozenset({"hour", "day", "week", "month", "year", "minute", "time", "hr", "h"})
 
 
@@ -39,19 +38,25 @@ def scope_flags(brief: Brief, text: BriefText, now: datetime, policy: FairnessPo
 
 def is_output(item: Analysed) -> bool:
     """Whether a deliverable names something handed over, not only an activity."""
-    pairs = [(w, lem) for w, lem in zip(item.words, item.lemmas, strict=True) if w != BOUNDARY]
-    lemmas = [lem for _, lem in pairs]
-    if any(_is_count(w) and nxt not in _TIME_UNITS for w, nxt in zip(lemmas, [*lemmas[1:], ""], strict=True)):
+    # "reporting" is work, "report" a thing: a gerund is never read as its noun lemma.
+    nouns = {w if w.endswith("ing") else lem for w, lem in zip(item.words, item.lemmas, strict=True)}
+    if not nouns.isdisjoint(lexicon.concrete_artefact_words()) or _has_count(item.lemmas):
         return True
-    nouns = [w if w.endswith("ing") else lem for w, lem in pairs]  # "reporting" is work, "report" a thing
-    artefacts, ambiguous = lexicon.artefact_words(), lexicon.ambiguous_artefact_words()
-    if any(n in artefacts and n not in ambiguous for n in nouns):
-        return True
-    activity = lexicon.activity_words()
-    return any(n in ambiguous for n in nouns) and not any(w in activity for w in lemmas)
+    if nouns.isdisjoint(lexicon.ambiguous_artefact_words()):
+        return False
+    return item.vocabulary.isdisjoint(lexicon.activity_words())
 
 
-def _is_count(word: str) -> bool:
+def _has_count(lemmas: tuple[str, ...]) -> bool:
+    """"3 blog posts" counts an output; "for 2 weeks" only measures time."""
+    last = len(lemmas) - 1
+    for i, word in enumerate(lemmas):
+        if _is_number(word) and (i == last or lemmas[i + 1] not in _TIME_UNITS):
+            return True
+    return False
+
+
+def _is_number(word: str) -> bool:
     return word.isdigit() or word in lexicon.NUMBER_WORDS
 
 
@@ -115,9 +120,12 @@ def _people(brief: Brief) -> Iterator[Flag]:
     if name is None or all(w in generic for w in name.lemmas):
         yield R.NO_SUPERVISOR.flag("no named person supervises the student", ["supervisor"])
     cadence = analyse(brief.check_in_cadence or "")
+    says_how_often = not cadence.vocabulary.isdisjoint(lexicon.cadence_words()) or any(
+        _is_number(w) for w in cadence.vocabulary
+    )
     if not cadence.word_count:
         yield R.NO_CHECK_IN_CADENCE.flag("no check-in cadence is given", ["check_in_cadence"])
-    elif not any(w in lexicon.cadence_words() or _is_count(w) for w in cadence.lemmas):
+    elif not says_how_often:
         yield R.NO_CHECK_IN_CADENCE.flag(
             f"'{brief.check_in_cadence}' does not say how often the student and supervisor meet",
             ["check_in_cadence"],
@@ -130,6 +138,8 @@ def _people(brief: Brief) -> Iterator[Flag]:
 
 def _filler(text: BriefText) -> Iterator[Flag]:
     phrases = lexicon.filler_phrases()
+    if not phrases.may_match(text.vocabulary):
+        return
     found = [(name, m.text) for name, field in text.fields() for m in phrases.find(field)]
     if found:
         quoted = ", ".join(f"'{phrase}' ({name})" for name, phrase in found)

@@ -180,6 +180,9 @@ class PhraseSet:
                 index.setdefault(word, []).append((anchor, p))
         return cls(index, frozenset(index))
 
+    def may_match(self, vocabulary: frozenset[str]) -> bool:
+        return not self._anchors.isdisjoint(vocabulary)
+
     def find(self, text: Analysed) -> list[Match]:
         if self._anchors.isdisjoint(text.vocabulary):
             return []
