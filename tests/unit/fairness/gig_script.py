@@ -30,6 +30,11 @@ def student() -> Actor:
     return Actor.user(uuid4(), "student")
 
 
+def user_id(actor: Actor) -> UUID:
+    assert actor.user_id is not None
+    return actor.user_id
+
+
 @dataclass
 class Log:
     """The clock all runs share, and every event they produced."""
@@ -62,6 +67,10 @@ class GigRun:
     def id(self) -> UUID:
         return self.gig.id
 
+    def _claimant(self) -> UUID:
+        assert self.gig.claimant_id is not None
+        return self.gig.claimant_id
+
     def _record(self) -> GigRun:
         self.log.events.extend(self.gig.collect_events())
         return self
@@ -81,7 +90,7 @@ class GigRun:
         return self._record()
 
     def submitted(self) -> GigRun:
-        claimant = Actor.user(self.gig.claimant_id, "student")  # type: ignore[arg-type]
+        claimant = Actor.user(self._claimant(), "student")
         self.gig.submit(claimant, "https://example.org/work", "done", self.log.now, LIFECYCLE)
         return self._record()
 
@@ -102,7 +111,7 @@ class GigRun:
         return self._record()
 
     def disputed_and_split(self, student_share_percent: int) -> GigRun:
-        claimant = Actor.user(self.gig.claimant_id, "student")  # type: ignore[arg-type]
+        claimant = Actor.user(self._claimant(), "student")
         self.gig.dispute(claimant, "the work met the criteria", self.log.now)
         admin = Actor.user(uuid4(), "admin")
         self.gig.resolve_dispute(admin, student_share_percent, self.log.now)
@@ -110,6 +119,11 @@ class GigRun:
 
     def claim_declined(self) -> GigRun:
         self.gig.decline_claim(self.owner, "changed our mind", self.log.now)
+        return self._record()
+
+    def claim_expired(self) -> GigRun:
+        self.log.advance(seconds=LIFECYCLE.claim_window.total_seconds())
+        self.gig.expire_claim(CLOCK, self.log.now)
         return self._record()
 
     def cancelled(self) -> GigRun:

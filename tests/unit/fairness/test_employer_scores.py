@@ -6,14 +6,14 @@ from datetime import timedelta
 
 from domain.fairness import BehaviourAudit
 from domain.gig import Gig
-from tests.unit.fairness.gig_script import Log, employer, student
+from tests.unit.fairness.gig_script import Log, employer, student, user_id
 
 
 def test_an_employer_who_pays_and_reviews_on_time_scores_100_with_counts() -> None:
     log, owner = Log(), employer()
     for _ in range(2):
         log.gig(owner).posted().claimed_by(student()).submitted().approved().paid()
-    score = log.audit().employer_scores(log.now)[owner.user_id]  # type: ignore[index]
+    score = log.audit().employer_scores(log.now)[user_id(owner)]
     assert score.score == 100
     assert score.flags == ()
     assert (
@@ -28,7 +28,7 @@ def test_each_flag_costs_points_by_severity() -> None:
         log.advance(days=7)
         run.auto_approved()
     log.advance(days=4)  # none of the three has been paid: three overdue payouts
-    score = log.audit().employer_scores(log.now)[owner.user_id]  # type: ignore[index]
+    score = log.audit().employer_scores(log.now)[user_id(owner)]
     assert sorted(f.rule for f in score.flags) == [
         "conduct.payout_overdue",
         "conduct.payout_overdue",
