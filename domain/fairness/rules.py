@@ -76,7 +76,7 @@ NO_COMMUNICATION_CHANNEL = _rule(
 FILLER_PHRASE = _rule(
     "scope.filler_phrase", "vague", "warning",
     "Phrases like 'various tasks' or 'other duties as assigned' let the work grow without the pay.",
-    "summary, deliverables, acceptance_criteria")
+    "title, summary, deliverables, acceptance_criteria")
 SUMMARY_TOO_SHORT = _rule(
     "scope.summary_too_short", "vague", "warning",
     "The summary is too short for a student to understand what the project is and why it matters.",
