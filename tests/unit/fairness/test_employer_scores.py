@@ -45,8 +45,8 @@ def test_another_employers_flags_do_not_touch_a_clean_employers_score() -> None:
     log.gig(clean).posted().claimed_by(student()).submitted().approved().paid()
     log.gig(careless).posted().claimed_by(student()).submitted().approved()
     scores = log.audit().employer_scores(log.now + timedelta(days=10))
-    assert scores[clean.user_id].score == 100  # type: ignore[index]
-    assert scores[careless.user_id].score == 90  # type: ignore[index]
+    assert scores[user_id(clean)].score == 100
+    assert scores[user_id(careless)].score == 90
 
 
 def test_event_ids_can_be_log_positions_instead_of_gig_versions() -> None:

@@ -16,7 +16,8 @@ from tests.unit.fairness.briefs import audit, fair_brief, rules
 def test_no_pay_blocks(pay: Money | None) -> None:
     report = audit(fair_brief(pay=pay))
     assert report.blocking_rules == ("pay.zero_or_missing",)
-    assert report.first("pay.zero_or_missing").evidence == ("pay",)  # type: ignore[union-attr]
+    flag = report.first("pay.zero_or_missing")
+    assert flag is not None and flag.evidence == ("pay",)
 
 
 def test_under_the_california_minimum_is_blocking_with_the_minimum_and_the_rate() -> None:
