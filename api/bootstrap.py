@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from api.consistency import WriteMemory
+from api.fairness import FairnessService
 from api.settings import Settings
 from domain.accounts_app import Accounts
-from domain.brief import Brief
 from domain.clock import Clock
-from domain.gig import Gig
 from domain.marketplace import Marketplace
 from payments.escrow import EscrowProcess
+from payments.escrow_policy import GATEWAY_RETRY, EscrowPolicy
 from payments.gateway import GatewayUnavailable, PaymentGateway
 from payments.payout_queue import PayoutQueue
 from payments.simulated import SimulatedGateway
+from payments.webhook_inbox import WebhookInbox
 from projections.database import Database, PostgresDatabase, SQLiteDatabase
+from projections.follower import Follower
+from projections.registry import Projections
+from projections.status import RunState, projection_status
+from projections.timer_worker import TimerWorker
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +43,35 @@ class Container:
     db: Database
     gateway: PaymentGateway
     escrow: EscrowProcess
+    projections: Projections
+    escrow_follower: Follower
+    timers: TimerWorker
+    inbox: WebhookInbox
+    fairness: FairnessService
+    writes: WriteMemory = field(default_factory=WriteMemory)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
 
-    def fairness(self, brief: Brief) -> dict[str, Any]:
-        """The brief's fairness report in the API's shape."""
-        return {"flags": [], "blocking": False}
+    # ---- workers --------------------------------------------------------------------------
 
-    def check_publishable(self, brief: Brief) -> None:
-        """Refuse to publish while a blocking fairness flag stands."""
+    def start_workers(self) -> None:
+        """Run read models, escrow and timers in background threads (the embedded default)."""
+        self.projections.start()
+        self.escrow_follower.start()
+        timer = threading.Thread(
+            target=self.timers.run_forever, args=(self._stop,), name="timers", daemon=True
+        )
+        timer.start()
+        self._threads.append(timer)
+
+    def stop_workers(self) -> None:
+        self._stop.set()
+        self.projections.stop()
+        self.escrow_follower.stop()
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+    # ---- what the API asks of the composition ---------------------------------------------
 
     def settle_soon(self, gig_id: UUID) -> None:
         """Move the money a decision released now; if the gateway is down the escrow follower retries."""
@@ -50,53 +79,99 @@ class Container:
             self.escrow.settle(gig_id)
         except GatewayUnavailable:
             log.warning("gateway unavailable while settling %s; the escrow follower will retry", gig_id)
+        self.projections.nudge()
 
-    def employer_gigs(self, employer_id: UUID) -> list[Gig]:
-        created = self.marketplace.recorder.select_notifications(
-            start=1, limit=1_000_000, topics=["domain.gig:Gig.DraftCreated"]
-        )
-        ids = [n.originator_id for n in created if b'"employer_id":"' + str(employer_id).encode() in n.state]
-        return [self.marketplace.get_gig(UUID(str(i))) for i in ids]
+    def log_head(self) -> int:
+        return int(self.marketplace.recorder.max_notification_id() or 0)
+
+    def wait_for(self, position: int | None, timeout: float = 3.0) -> bool:
+        """Read-your-writes: block until the read models include log `position`."""
+        return self.projections.wait_for(position, timeout=timeout)
 
     def readiness(self) -> dict[str, Any]:
         try:
-            head = self.marketplace.recorder.max_notification_id()
+            report = self.projections.status(self.clock)
+            escrow = projection_status(
+                self.marketplace,
+                self.escrow_follower.db,
+                ["escrow"],
+                run_states={
+                    "escrow": RunState(
+                        self.escrow_follower.running,
+                        self.escrow_follower.halted,
+                        self.escrow_follower.last_error,
+                    )
+                },
+                now=self.clock,
+            )
         except Exception as e:  # any failure to reach the store means not ready
-            return {"ready": False, "store": f"unreachable: {e}"}
-        return {"ready": True, "store": "ok", "log_head": head}
+            return {"ready": False, "store": f"unreachable: {type(e).__name__}: {e}"}
+        report["projections"].extend(escrow["projections"])
+        report["ready"] = report["ready"] and escrow["ready"]
+        report["store"] = "ok"
+        report["payments"] = self.gateway.name
+        return report
 
     def close(self) -> None:
+        self.stop_workers()
+        self.projections.close()
         self.marketplace.close()
         self.accounts.close()
+        self.escrow_follower.db.close()
         self.db.close()
 
 
-def build_database(settings: Settings) -> Database:
+def build_database(settings: Settings, sqlite_name: str = "fairgig.db") -> Database:
     db = settings.database
     if db.is_postgres:
         return PostgresDatabase(db.url, schema=db.schema, max_size=db.pool_size)
     db.data_dir.mkdir(parents=True, exist_ok=True)
-    return SQLiteDatabase(db.sqlite_path)
+    return SQLiteDatabase(db.data_dir / sqlite_name)
 
 
 def build_gateway(settings: Settings, clock: Clock) -> PaymentGateway:
     if settings.stripe.enabled:
         from payments.stripe_gateway import StripeGateway  # imported only when configured
 
-        return StripeGateway(settings.stripe.secret_key, api_base=settings.stripe.api_base or None)
+        return StripeGateway(
+            settings.stripe.secret_key,
+            api_base=settings.stripe.api_base or None,
+            timeout=settings.stripe.timeout_seconds,
+        )
     return SimulatedGateway(clock)
 
 
 def bootstrap(
     settings: Settings, *, clock: Clock = system_clock, gateway: PaymentGateway | None = None
 ) -> Container:
-    if not settings.database.is_postgres:
-        settings.database.data_dir.mkdir(parents=True, exist_ok=True)
-    marketplace = Marketplace(
-        settings.database.event_store_env("Marketplace"), clock=clock, policy=settings.policy
-    )
-    accounts = Accounts(settings.database.event_store_env("Accounts"), clock=clock)
+    store = settings.database
+    if not store.is_postgres:
+        store.data_dir.mkdir(parents=True, exist_ok=True)
+    marketplace = Marketplace(store.event_store_env("Marketplace"), clock=clock, policy=settings.policy)
+    accounts = Accounts(store.event_store_env("Accounts"), clock=clock)
     db = build_database(settings)
     gateway = gateway or build_gateway(settings, clock)
     escrow = EscrowProcess(marketplace, accounts, gateway, PayoutQueue(db))
-    return Container(settings, clock, marketplace, accounts, db, gateway, escrow)
+    # On SQLite the escrow's tracking lives in a file of its own: its handler writes marketplace
+    # events, which it could not do while holding the write lock of the file they go to.
+    escrow_db = build_database(settings, "escrow.db")
+    escrow_follower = Follower(
+        EscrowPolicy(escrow_db.dialect, escrow), marketplace, escrow_db, retry=GATEWAY_RETRY
+    )
+    projections = Projections(marketplace, db)
+    projections.prepare()
+    escrow_follower.prepare()
+    return Container(
+        settings=settings,
+        clock=clock,
+        marketplace=marketplace,
+        accounts=accounts,
+        db=db,
+        gateway=gateway,
+        escrow=escrow,
+        projections=projections,
+        escrow_follower=escrow_follower,
+        timers=TimerWorker(marketplace, db, clock),
+        inbox=WebhookInbox(db, escrow, accounts),
+        fairness=FairnessService(clock, settings.platform_floor_per_hour),
+    )

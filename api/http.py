@@ -8,8 +8,9 @@ from uuid import UUID
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
-from api.auth import principal_of
+from api.auth import Principal, principal_of
 from api.bootstrap import Container
+from api.consistency import STALE_HEADER, position_to_wait_for
 from api.schemas import CommandResult, FundingOut
 from domain.actors import Actor
 from domain.marketplace import GigNotFound, Receipt
@@ -39,16 +40,38 @@ def parse_gig_id(gig_id: str) -> UUID:
 
 
 def command_response(
-    container: Container, receipt: Receipt, *, status_code: int = 200, **extra: Any
+    request: Request[Any, Any, Any],
+    container: Container,
+    receipt: Receipt,
+    *,
+    status_code: int = 200,
+    **extra: Any,
 ) -> Response[CommandResult]:
+    """The gig as the command left it (and as any money it released left it), with the log
+    position the caller's next read will wait for."""
     gig = container.marketplace.get_gig(receipt.gig_id)
+    position = (
+        max(receipt.position or 0, container.log_head() if gig.version > receipt.version else 0) or None
+    )
+    container.writes.remember(principal_of(request).account_id, position)
+    container.projections.nudge()
     result = CommandResult(
-        id=receipt.gig_id, status=gig.status.value, version=gig.version, position=receipt.position, **extra
+        id=receipt.gig_id, status=gig.status.value, version=gig.version, position=position, **extra
     )
     headers = {"ETag": f'"{gig.version}"'}
-    if receipt.position is not None:
-        headers[POSITION_HEADER] = str(receipt.position)
+    if position is not None:
+        headers[POSITION_HEADER] = str(position)
     return Response(result, status_code=status_code, headers=headers)
+
+
+def wait_for_own_writes(request: Request[Any, Any, Any], container: Container) -> dict[str, str]:
+    """Block until the read models include what the caller wrote; headers to add if they do not."""
+    user = request.scope.get("user")
+    principal = user.account_id if isinstance(user, Principal) else None
+    position = position_to_wait_for(request, container.writes, principal)
+    if position and not container.wait_for(position):
+        return {STALE_HEADER: "true"}
+    return {}
 
 
 def funding_out(funding: Any) -> FundingOut | None:

@@ -80,6 +80,7 @@ class StripeSettings:
     secret_key: str = ""
     webhook_secret: str = ""
     api_base: str = ""
+    timeout_seconds: float = 20.0
 
     @property
     def enabled(self) -> bool:

@@ -72,6 +72,7 @@ class Gig(Aggregate):
         self.paid_to_student: Money | None = None
         self.refunded: Money | None = None
         self.revisions_used = 0
+        self.work_submitted = False
         self.check_ins: list[dict[str, Any]] = []
         self.submissions: list[dict[str, Any]] = []
         self.reviews: list[dict[str, Any]] = []
@@ -181,6 +182,8 @@ class Gig(Aggregate):
         if self.claimant_id is not None:
             raise AlreadyClaimed("this gig has already been claimed", gig_id=str(self.id))
         self._require(Status.POSTED, command="claim")
+        if self.brief.deadline is not None and now >= self.brief.deadline:
+            raise InvalidTransition("the gig's deadline has passed", gig_id=str(self.id))
         self.trigger_event(
             self.Claimed,
             timestamp=now,
@@ -201,6 +204,12 @@ class Gig(Aggregate):
     def decline_claim(self, actor: Actor, reason: str, now: datetime) -> None:
         self._require_employer(actor)
         self._require(Status.CLAIMED, command="decline_claim")
+        if self.work_submitted:
+            # Declining after delivery would send delivered work back to the board unpaid.
+            raise InvalidTransition(
+                "work has been submitted on this claim: review it, or cancel with the kill fee",
+                gig_id=str(self.id),
+            )
         self.trigger_event(self.ClaimDeclined, timestamp=now, student_id=self.claimant_id, reason=reason)
 
     def withdraw(self, actor: Actor, reason: str, now: datetime) -> None:
@@ -225,6 +234,7 @@ class Gig(Aggregate):
             gig.claimed_at = None
             gig.claim_expires_at = None
             gig.revisions_used = 0
+            gig.work_submitted = False
 
     class ClaimDeclined(ClaimReleased):
         reason: str
@@ -274,6 +284,7 @@ class Gig(Aggregate):
 
         def apply(self, gig: Any) -> None:
             gig.status = Status.SUBMITTED
+            gig.work_submitted = True
             gig.claim_expires_at = None
             gig.review_due_at = self.review_due_at
             gig.submissions.append({"at": self.timestamp, "url": self.url, "notes": self.notes})
@@ -464,7 +475,7 @@ class Gig(Aggregate):
         self._require_system(actor, "payments")
         if transfer_ref in self.payout_refs:
             return
-        if self.settlement is None or amount != self.student_outstanding:
+        if self.settlement is None or not amount.is_positive or amount != self.student_outstanding:
             raise SettlementMismatch(
                 f"payout of {amount} does not match what the student is owed", gig_id=str(self.id)
             )
@@ -509,7 +520,7 @@ class Gig(Aggregate):
         self._require_system(actor, "payments")
         if refund_ref in self.refund_refs:
             return
-        if self.settlement is None or amount != self.employer_outstanding:
+        if self.settlement is None or not amount.is_positive or amount != self.employer_outstanding:
             raise SettlementMismatch(
                 f"refund of {amount} does not match what the employer is owed", gig_id=str(self.id)
             )
@@ -532,7 +543,7 @@ class Gig(Aggregate):
             raise AlreadyRated(f"the {side} has already rated this gig", gig_id=str(self.id))
         if not 1 <= stars <= 5:
             raise ValidationFailed("stars must be 1..5", field="stars")
-        if self.ratings_due_at is not None and now > self.ratings_due_at:
+        if self.ratings_revealed or (self.ratings_due_at is not None and now > self.ratings_due_at):
             raise InvalidTransition("the rating window has closed", gig_id=str(self.id))
         self.trigger_event(self.Rated, timestamp=now, side=side, stars=stars, comment=comment)
         if len(self.ratings) == len(SIDES):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotAuthorizedException
 
 from api.auth import hash_password, principal_of, requires, verify_password
 from api.bootstrap import Container
+from api.http import POSITION_HEADER
 from api.schemas import Me, PayoutAccountOut, SignUp, TokenRequest, TokenResponse
 from domain.account import Account
 from domain.accounts_app import AccountNotFound
@@ -67,13 +68,19 @@ class AccountController(Controller):
         guards=[requires("student")],
         status_code=200,
     )
-    def payout_account(self, request: Request[Any, Any, Any], container: Container) -> PayoutAccountOut:
+    def payout_account(
+        self, request: Request[Any, Any, Any], container: Container
+    ) -> Response[PayoutAccountOut]:
         account = container.accounts.get(principal_of(request).account_id)
         opened = container.gateway.open_payout_account(
             student_id=str(account.id), email=account.email, idempotency_key=f"payout-account:{account.id}"
         )
+        container.inbox.remember_account(opened.reference, account.id)
         container.accounts.open_payout_account(account.id, opened.reference)
         container.accounts.set_payouts_enabled(account.id, opened.payouts_enabled)
         if opened.payouts_enabled:
             container.escrow.resume_student(account.id)
-        return PayoutAccountOut(opened.onboarding_url, opened.reference, opened.payouts_enabled)
+        head = container.log_head()
+        container.writes.remember(account.id, head)
+        body = PayoutAccountOut(opened.onboarding_url, opened.reference, opened.payouts_enabled)
+        return Response(body, headers={POSITION_HEADER: str(head)})

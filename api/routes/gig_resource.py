@@ -1,29 +1,77 @@
-"""The gig resource: read it, edit its draft, its fairness report, an employer's own gigs."""
+"""The gig resource: the board, one gig, its fairness report, editing a draft, an employer's own
+gigs. Reads come from the read models; an aggregate is loaded only to decide a command."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, patch
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.params import Parameter
 
 from api.auth import principal_of, requires
 from api.bootstrap import Container
-from api.gig_views import can_see, gig_view
-from api.http import actor_of, command_response, expected_version, parse_gig_id
-from api.schemas import CommandResult, GigUpdate
-from domain.gig import Gig
+from api.gig_views import STAFF, detail_view
+from api.http import actor_of, command_response, expected_version, parse_gig_id, wait_for_own_writes
+from api.schemas import CommandResult, GigCreate, GigUpdate
 from domain.marketplace import GigNotFound
+from projections.board_page import board_page
+from projections.employer_dashboard import employer_dashboard, employer_gigs
+from projections.gig_view import gig_detail
+from projections.student_portfolio import student_portfolio
+
+Limit = Annotated[int | None, Parameter(ge=1, le=500)]
 
 
 class GigController(Controller):
     tags = ["gigs"]
 
+    @get("/gigs", operation_id="listBoard", sync_to_thread=True)
+    def board(
+        self,
+        request: Request[Any, Any, Any],
+        container: Container,
+        q: str | None = None,
+        skill: str | None = None,
+        min_pay: int | None = None,
+        max_pay: int | None = None,
+        max_hours: int | None = None,
+        currency: str | None = None,
+        sort: str = "newest",
+        limit: Limit = None,
+        cursor: str | None = None,
+    ) -> Response[dict[str, Any]]:
+        stale = wait_for_own_writes(request, container)
+        items, next_cursor = board_page(
+            container.db,
+            q=q,
+            skill=skill,
+            min_pay=min_pay,
+            max_pay=max_pay,
+            max_hours=max_hours,
+            currency=currency,
+            sort=sort,
+            limit=limit,
+            cursor=cursor,
+        )
+        return Response({"items": items, "next_cursor": next_cursor}, headers=stale)
+
+    @post("/gigs", operation_id="createGig", sync_to_thread=True, guards=[requires("employer")])
+    def create(
+        self, data: GigCreate, request: Request[Any, Any, Any], container: Container
+    ) -> Response[CommandResult]:
+        brief = data.to_brief()
+        receipt = container.marketplace.create_gig(actor_of(request), brief)
+        return command_response(
+            request, container, receipt, status_code=201, fairness=container.fairness.report(brief)
+        )
+
     @get("/gigs/{gig_id:str}", operation_id="getGig", sync_to_thread=True)
     def get_gig(
         self, gig_id: str, request: Request[Any, Any, Any], container: Container
     ) -> Response[dict[str, Any]]:
+        stale = wait_for_own_writes(request, container)
         gig = self._visible(gig_id, request, container)
-        return Response(gig_view(gig), headers={"ETag": f'"{gig.version}"'})
+        return Response(detail_view(gig), headers={"ETag": f'"{gig["version"]}"', **stale})
 
     @patch("/gigs/{gig_id:str}", operation_id="editGig", sync_to_thread=True, guards=[requires("employer")])
     def edit(
@@ -32,24 +80,42 @@ class GigController(Controller):
         gid = parse_gig_id(gig_id)
         brief = data.apply_to(container.marketplace.get_gig(gid).brief)
         receipt = container.marketplace.edit_gig(actor_of(request), gid, brief, expected_version(request))
-        return command_response(container, receipt, fairness=container.fairness(brief))
+        return command_response(request, container, receipt, fairness=container.fairness.report(brief))
 
     @get("/gigs/{gig_id:str}/fairness", operation_id="getGigFairness", sync_to_thread=True)
     def fairness(self, gig_id: str, request: Request[Any, Any, Any], container: Container) -> dict[str, Any]:
-        gig = self._visible(gig_id, request, container)
-        return container.fairness(gig.brief)
+        self._visible(gig_id, request, container)
+        return container.fairness.report(container.marketplace.get_gig(parse_gig_id(gig_id)).brief)
 
     @get("/employers/me/gigs", operation_id="listMyGigs", sync_to_thread=True, guards=[requires("employer")])
     def my_gigs(
         self, request: Request[Any, Any, Any], container: Container, status: str | None = None
-    ) -> dict[str, Any]:
-        gigs = container.employer_gigs(principal_of(request).account_id)
-        items = [gig_view(g) for g in gigs if status is None or g.status.value == status]
-        return {"items": items, "next_cursor": None}
+    ) -> Response[dict[str, Any]]:
+        stale = wait_for_own_writes(request, container)
+        me = str(principal_of(request).account_id)
+        body = {
+            "items": employer_gigs(container.db, me, status),
+            "next_cursor": None,
+            "dashboard": employer_dashboard(container.db, me),
+        }
+        return Response(body, headers=stale)
+
+    @get(
+        "/students/me/portfolio",
+        operation_id="getMyPortfolio",
+        sync_to_thread=True,
+        guards=[requires("student")],
+    )
+    def portfolio(self, request: Request[Any, Any, Any], container: Container) -> Response[dict[str, Any]]:
+        stale = wait_for_own_writes(request, container)
+        return Response(student_portfolio(container.db, str(principal_of(request).account_id)), headers=stale)
 
     @staticmethod
-    def _visible(gig_id: str, request: Request[Any, Any, Any], container: Container) -> Gig:
-        gig = container.marketplace.get_gig(parse_gig_id(gig_id))
-        if not can_see(gig, actor_of(request)):
+    def _visible(gig_id: str, request: Request[Any, Any, Any], container: Container) -> dict[str, Any]:
+        gig = gig_detail(container.db, str(parse_gig_id(gig_id)))
+        actor = actor_of(request)
+        parties = (gig["employer_id"], gig["claimant_id"]) if gig else ()
+        mine = actor.user_id is not None and str(actor.user_id) in parties
+        if gig is None or not (gig["status"] == "posted" or actor.roles & STAFF or mine):
             raise GigNotFound(f"no gig {gig_id}", gig_id=gig_id)  # not 403: do not confirm it exists
         return gig

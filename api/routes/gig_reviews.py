@@ -29,7 +29,7 @@ class GigReviewController(Controller):
         receipt = container.marketplace.decline_claim(
             actor_of(request), parse_gig_id(gig_id), data.reason, expected_version(request)
         )
-        return command_response(container, receipt)
+        return command_response(request, container, receipt)
 
     @post(
         "/review",
@@ -51,7 +51,7 @@ class GigReviewController(Controller):
         receipt = decide(actor, gid, data.feedback, version)
         if data.decision == "approve":
             container.settle_soon(gid)
-        return command_response(container, receipt)
+        return command_response(request, container, receipt)
 
     @post(
         "/rating",
@@ -66,4 +66,4 @@ class GigReviewController(Controller):
         receipt = container.marketplace.rate(
             actor_of(request), parse_gig_id(gig_id), data.stars, data.comment, expected_version(request)
         )
-        return command_response(container, receipt)
+        return command_response(request, container, receipt)

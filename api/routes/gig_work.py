@@ -24,7 +24,7 @@ class GigWorkController(Controller):
         receipt = container.marketplace.claim_gig(
             actor_of(request), parse_gig_id(gig_id), expected_version(request)
         )
-        return command_response(container, receipt)
+        return command_response(request, container, receipt)
 
     @post("/withdraw", operation_id="withdrawClaim", sync_to_thread=True, status_code=200)
     def withdraw(
@@ -34,7 +34,7 @@ class GigWorkController(Controller):
         receipt = container.marketplace.withdraw_claim(
             actor_of(request), parse_gig_id(gig_id), reason, expected_version(request)
         )
-        return command_response(container, receipt)
+        return command_response(request, container, receipt)
 
     @post("/check-ins", operation_id="checkIn", sync_to_thread=True, status_code=201)
     def check_in(
@@ -43,7 +43,7 @@ class GigWorkController(Controller):
         receipt = container.marketplace.check_in(
             actor_of(request), parse_gig_id(gig_id), data.note, expected_version(request)
         )
-        return command_response(container, receipt, status_code=201)
+        return command_response(request, container, receipt, status_code=201)
 
     @post("/submission", operation_id="submitWork", sync_to_thread=True, status_code=200)
     def submit(
@@ -52,7 +52,7 @@ class GigWorkController(Controller):
         receipt = container.marketplace.submit_work(
             actor_of(request), parse_gig_id(gig_id), data.url, data.notes, expected_version(request)
         )
-        return command_response(container, receipt)
+        return command_response(request, container, receipt)
 
     @post("/dispute", operation_id="disputeRejection", sync_to_thread=True, status_code=200)
     def dispute(
@@ -61,4 +61,4 @@ class GigWorkController(Controller):
         receipt = container.marketplace.dispute_rejection(
             actor_of(request), parse_gig_id(gig_id), data.reason, expected_version(request)
         )
-        return command_response(container, receipt)
+        return command_response(request, container, receipt)

@@ -48,9 +48,10 @@ def test_payout_waits_for_onboarding_and_resumes_by_itself(sqlite_api: Api) -> N
     api.client.post(f"/gigs/{gig_id}/review", json={"decision": "approve"}, headers=employer)
     assert api.client.get(f"/gigs/{gig_id}", headers=employer).json()["status"] == "approved"
 
-    api.client.post("/students/me/payout-account", headers=student)
+    onboarded = api.client.post("/students/me/payout-account", headers=student)
 
-    assert api.client.get(f"/gigs/{gig_id}", headers=employer).json()["status"] == "paid"
+    wait = {"Fairgig-Wait-For": onboarded.headers["fairgig-position"]}
+    assert api.client.get(f"/gigs/{gig_id}", headers={**employer, **wait}).json()["status"] == "paid"
 
 
 def test_cancelling_a_claimed_gig_pays_the_kill_fee_and_refunds_the_rest(sqlite_api: Api) -> None:

@@ -57,7 +57,8 @@ def server(tmp_path: Path) -> Iterator[str]:
         yield base
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        output, _ = proc.communicate(timeout=10)
+        print(output.decode(errors="replace")[-4000:])
 
 
 @pytest.mark.skipif(

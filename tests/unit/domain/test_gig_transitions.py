@@ -49,13 +49,6 @@ def refused(error: type[DomainError], *, product_needs_but_code_allows: str | No
     return Outcome(error=error, xfail=product_needs_but_code_allows)
 
 
-ZERO_PAYOUT = "the student is owed nothing here, yet a payout of 0 is recorded as if money moved"
-ZERO_PAYOUT_NO_CLAIMANT = (
-    ZERO_PAYOUT + "; with no claimant the event carries student_id=None, which cannot be read back"
-)
-ZERO_REFUND = "the employer is owed nothing here, yet a refund of 0 is recorded as if money moved"
-
-
 # ---- who may issue each command -------------------------------------------------------------
 # employer: the gig's employer; claimant: the gig's claimant (only once it has one); student: any
 # student; party: the gig's employer or claimant; admin, clock, payments: those roles.
@@ -116,19 +109,17 @@ TRANSITIONS: dict[str, dict[str, Outcome]] = {
     "record_payout": {
         "approved": to(Status.PAID),
         "cancelled_after_claim": to(Status.CANCELLED),
-        "closed": refused(SettlementMismatch, product_needs_but_code_allows=ZERO_PAYOUT),
-        "cancelled_before_claim": refused(
-            SettlementMismatch, product_needs_but_code_allows=ZERO_PAYOUT_NO_CLAIMANT
-        ),
-        "expired": refused(SettlementMismatch, product_needs_but_code_allows=ZERO_PAYOUT_NO_CLAIMANT),
+        "closed": refused(SettlementMismatch),
+        "cancelled_before_claim": refused(SettlementMismatch),
+        "expired": refused(SettlementMismatch),
     },
     "record_refund": {
         "closed": to(Status.CLOSED),
         "cancelled_before_claim": to(Status.CANCELLED),
         "cancelled_after_claim": to(Status.CANCELLED),
         "expired": to(Status.EXPIRED),
-        "approved": refused(SettlementMismatch, product_needs_but_code_allows=ZERO_REFUND),
-        "paid": refused(SettlementMismatch, product_needs_but_code_allows=ZERO_REFUND),
+        "approved": refused(SettlementMismatch),
+        "paid": refused(SettlementMismatch),
     },
     "rate": {"paid": to(Status.PAID)},
     "reveal_ratings": {"paid": to(Status.PAID)},

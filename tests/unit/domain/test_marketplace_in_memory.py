@@ -115,12 +115,6 @@ def test_a_claim_after_the_gig_was_claimed_is_refused_without_touching_it(
         app.withdraw_claim(cast.claimant, gig_id, "it was never mine")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="record_payout accepts 0 when the student is owed nothing; on a gig cancelled before any "
-    "claim the PayoutRecorded event carries student_id=None, which the codec cannot decode, so "
-    "the gig can no longer be loaded (MapperDeserialisationError)",
-)
 def test_a_zero_payout_on_a_gig_cancelled_before_any_claim_is_refused_and_the_gig_stays_readable(
     app: Marketplace, cast: Cast
 ) -> None:

@@ -62,12 +62,6 @@ def test_rating_after_the_window_closed_is_refused() -> None:
         story.gig.rate(story.cast.employer, 4, "", closes + timedelta(seconds=1))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reveal_ratings clears ratings_due_at, and rate() treats a missing due time as an open "
-    "window: after the clock reveals one side's rating the other side can still rate, having "
-    "read it first, which breaks the double-blind promise",
-)
 def test_the_silent_side_cannot_rate_after_the_clock_revealed_the_other_rating() -> None:
     story, closes = _paid()
     story.rate(story.cast.employer, 1)
