@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from domain.gig import Gig
+from payments.escrow import EscrowProcess
 from projections.database import Connection
 from projections.read_model import Dialect, PoisonPolicy, ReadModel, handles
 from projections.supervision import RetryPolicy
-
-from payments.escrow import EscrowProcess
 
 # Network trouble is retried with back-off for as long as it lasts (about a day at the cap), never
 # parked: a payout must not be dropped because the gateway was down for an hour.

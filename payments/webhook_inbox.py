@@ -12,10 +12,9 @@ from uuid import UUID
 
 from domain.accounts_app import Accounts
 from domain.marketplace import GigNotFound
-from projections.database import Database
-
 from payments.escrow import EscrowProcess
 from payments.webhooks import FundingFailed, FundingSucceeded, PayoutAccountUpdated, WebhookEvent
+from projections.database import Database
 
 log = logging.getLogger(__name__)
 
