@@ -21,10 +21,13 @@ from payments.gateway import GatewayUnavailable, PaymentGateway
 from payments.payout_queue import PayoutQueue
 from payments.simulated import SimulatedGateway
 from payments.webhook_inbox import WebhookInbox
+from projections import audit_chain
+from projections.audit_log import AuditIndex, EventsTable
 from projections.database import Database, PostgresDatabase, SQLiteDatabase
 from projections.follower import Follower
+from projections.ledger import Ledger
 from projections.registry import Projections
-from projections.status import RunState, projection_status
+from projections.status import RunState, projection_status, wait_for
 from projections.timer_worker import TimerWorker
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,7 @@ class Container:
     timers: TimerWorker
     inbox: WebhookInbox
     fairness: FairnessService
+    audit_followers: list[Follower] = field(default_factory=list)
     writes: WriteMemory = field(default_factory=WriteMemory)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -58,18 +62,32 @@ class Container:
         """Run read models, escrow and timers in background threads (the embedded default)."""
         self.projections.start()
         self.escrow_follower.start()
-        timer = threading.Thread(
-            target=self.timers.run_forever, args=(self._stop,), name="timers", daemon=True
-        )
-        timer.start()
-        self._threads.append(timer)
+        for follower in self.audit_followers:
+            follower.start()
+        for name, target in (("timers", self.timers.run_forever), ("audit-chain", self._chain_forever)):
+            thread = threading.Thread(target=target, args=(self._stop,), name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def stop_workers(self) -> None:
         self._stop.set()
         self.projections.stop()
         self.escrow_follower.stop()
+        for follower in self.audit_followers:
+            follower.stop()
         for thread in self._threads:
             thread.join(timeout=10)
+
+    def catch_up_chain(self) -> None:
+        """Extend the audit chain to the head of the log (it hashes stored bytes, not events)."""
+        audit_chain.catch_up(self.marketplace.recorder, self.db)
+
+    def _chain_forever(self, stop: threading.Event, interval: float = 1.0) -> None:
+        while not stop.wait(interval):
+            try:
+                self.catch_up_chain()
+            except Exception:
+                log.exception("cannot extend the audit chain")
 
     # ---- what the API asks of the composition ---------------------------------------------
 
@@ -86,28 +104,32 @@ class Container:
 
     def wait_for(self, position: int | None, timeout: float = 3.0) -> bool:
         """Read-your-writes: block until the read models include log `position`."""
-        return self.projections.wait_for(position, timeout=timeout)
+        if not self.projections.wait_for(position, timeout=timeout):
+            return False
+        names = [f.name for f in self.audit_followers]
+        return position is None or not names or wait_for(self.db, position, names, timeout=timeout)
 
     def readiness(self) -> dict[str, Any]:
         try:
             report = self.projections.status(self.clock)
+            audit = projection_status(
+                self.marketplace,
+                self.db,
+                [f.name for f in self.audit_followers],
+                run_states={f.name: _state(f) for f in self.audit_followers},
+                now=self.clock,
+            )
             escrow = projection_status(
                 self.marketplace,
                 self.escrow_follower.db,
                 ["escrow"],
-                run_states={
-                    "escrow": RunState(
-                        self.escrow_follower.running,
-                        self.escrow_follower.halted,
-                        self.escrow_follower.last_error,
-                    )
-                },
+                run_states={"escrow": _state(self.escrow_follower)},
                 now=self.clock,
             )
         except Exception as e:  # any failure to reach the store means not ready
             return {"ready": False, "store": f"unreachable: {type(e).__name__}: {e}"}
-        report["projections"].extend(escrow["projections"])
-        report["ready"] = report["ready"] and escrow["ready"]
+        report["projections"].extend(audit["projections"] + escrow["projections"])
+        report["ready"] = report["ready"] and audit["ready"] and escrow["ready"]
         report["store"] = "ok"
         report["payments"] = self.gateway.name
         return report
@@ -119,6 +141,10 @@ class Container:
         self.accounts.close()
         self.escrow_follower.db.close()
         self.db.close()
+
+
+def _state(follower: Follower) -> RunState:
+    return RunState(follower.running, follower.halted, follower.last_error)
 
 
 def build_database(settings: Settings, sqlite_name: str = "fairgig.db") -> Database:
@@ -161,6 +187,15 @@ def bootstrap(
     projections = Projections(marketplace, db)
     projections.prepare()
     escrow_follower.prepare()
+    events = EventsTable.of(marketplace)
+    audit_followers = [
+        Follower(model, marketplace, db, wakeup=projections.wakeup)
+        for model in (Ledger(events), AuditIndex(events))
+    ]
+    for follower in audit_followers:
+        follower.prepare()
+    with db.transaction() as conn:
+        audit_chain.create_tables(conn)
     return Container(
         settings=settings,
         clock=clock,
@@ -174,4 +209,5 @@ def bootstrap(
         timers=TimerWorker(marketplace, db, clock),
         inbox=WebhookInbox(db, escrow, accounts),
         fairness=FairnessService(clock, settings.platform_floor_per_hour),
+        audit_followers=audit_followers,
     )

@@ -13,6 +13,7 @@ from domain.accounts_app import AccountNotFound
 from domain.errors import Conflict, CurrencyMismatch, DomainError, NotPermitted, ValidationFailed
 from domain.gig_errors import PublishBlocked
 from domain.marketplace import GigNotFound, VersionMismatch
+from projections.paging import InvalidQuery
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -94,6 +95,10 @@ def validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Res
     return problem(400, "validation.failed", detail, field=fields[0] if fields else None, errors=errors)
 
 
+def invalid_query(_: Request[Any, Any, Any], exc: InvalidQuery) -> Response[dict[str, Any]]:
+    return problem(400, "validation.failed", str(exc), field=exc.field)
+
+
 def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     status = exc.status_code
     response = problem(status, _HTTP_CODES.get(status, f"http.{status}"), str(exc.detail))
@@ -110,6 +115,7 @@ def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Respons
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: domain_error,
     ValidationException: validation_error,
+    InvalidQuery: invalid_query,
     HTTPException: http_error,
     Exception: unexpected_error,
 }

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.gig import Gig
+from domain.money import Money
+
 STAFF = frozenset({"admin", "auditor", "finance"})
 
 
@@ -12,3 +15,40 @@ def detail_view(gig: dict[str, Any]) -> dict[str, Any]:
     view["platform_fee"] = gig["fee"]
     view["escrow"] = {**gig["money"], "settlement": gig["settlement"]}
     return view
+
+
+def _money(m: Money | None) -> dict[str, Any] | None:
+    return None if m is None else {"amount": m.amount, "currency": m.currency}
+
+
+def aggregate_view(gig: Gig) -> dict[str, Any]:
+    """A gig rebuilt from its events (as of some past moment), in the detail view's terms."""
+    brief = gig.brief
+    settlement = gig.settlement
+    return {
+        "id": str(gig.id),
+        "version": gig.version,
+        "status": gig.status.value,
+        "employer_id": str(gig.employer_id),
+        "claimant_id": str(gig.claimant_id) if gig.claimant_id else None,
+        "title": brief.title,
+        "pay": _money(brief.pay),
+        "platform_fee": _money(gig.fee),
+        "deadline": brief.deadline,
+        "revisions_used": gig.revisions_used,
+        "updated_at": gig.modified_on,
+        "escrow": {
+            "charged": _money(gig.charged),
+            "held": _money(gig.held),
+            "paid_to_student": _money(gig.paid_to_student),
+            "refunded": _money(gig.refunded),
+            "settlement": None
+            if settlement is None
+            else {
+                "student": settlement.student.amount,
+                "employer": settlement.employer.amount,
+                "platform": settlement.platform.amount,
+                "currency": settlement.student.currency,
+            },
+        },
+    }

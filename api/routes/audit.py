@@ -1,0 +1,86 @@
+"""Audit: the event log filtered and exported, tamper evidence, any gig as it stood in the past."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Controller, get
+from litestar.params import Parameter
+from litestar.response import Stream
+
+from api.auth import requires
+from api.bootstrap import Container
+from api.gig_views import aggregate_view
+from api.http import parse_gig_id
+from api.params import Limit, Since, Until
+from domain.errors import ValidationFailed
+from projections.audit_chain import chain_head, verify
+from projections.audit_log import AuditQuery, export_jsonl, get_audit_events
+from projections.history import history
+
+AsOf = Annotated[str, Parameter(description="an RFC 3339 instant, or a gig version number")]
+
+
+class AuditController(Controller):
+    path = "/audit"
+    tags = ["audit"]
+    guards = [requires("auditor")]
+
+    @get("/events", operation_id="listAuditEvents", sync_to_thread=True)
+    def events(
+        self,
+        container: Container,
+        gig: str | None = None,
+        actor: str | None = None,
+        type: str | None = None,
+        since: Since = None,
+        until: Until = None,
+        after: int | None = None,
+        limit: Limit = None,
+    ) -> dict[str, Any]:
+        query = AuditQuery(
+            gig=gig, actor=actor, type=type, since=since, until=until, after=after, limit=limit
+        )
+        page = get_audit_events(container.db, container.marketplace, query)
+        return {"items": page.items, "next_cursor": page.next_cursor}
+
+    @get(
+        "/events.jsonl",
+        operation_id="exportAuditEvents",
+        sync_to_thread=True,
+        media_type="application/x-ndjson",
+    )
+    def export(self, container: Container, after: int = 0) -> Stream:
+        return Stream(export_jsonl(container.marketplace, after=after), media_type="application/x-ndjson")
+
+    @get("/chain", operation_id="getAuditChain", sync_to_thread=True)
+    def chain(self, container: Container) -> dict[str, Any]:
+        container.catch_up_chain()
+        head = chain_head(container.db)
+        return {"head": head.head, "length": head.length, "position": head.position}
+
+    @get("/chain/verify", operation_id="verifyAuditChain", sync_to_thread=True)
+    def verify_chain(self, container: Container) -> dict[str, Any]:
+        container.catch_up_chain()
+        result = verify(container.marketplace.recorder, container.db)
+        return {
+            "ok": result.ok,
+            "checked": result.checked,
+            "first_bad_position": result.first_bad_position,
+            "reason": result.reason,
+        }
+
+    @get("/gigs/{gig_id:str}/history", operation_id="getGigHistory", sync_to_thread=True)
+    def gig_history(self, gig_id: str, container: Container, as_of: AsOf) -> dict[str, Any]:
+        try:
+            moment: datetime | int = int(as_of) if as_of.isdigit() else datetime.fromisoformat(as_of)
+        except ValueError:
+            raise ValidationFailed("as_of must be an RFC 3339 instant or a version", field="as_of") from None
+        past = history(container.marketplace, parse_gig_id(gig_id), moment)
+        return {
+            "as_of": as_of,
+            "version": past.version,
+            "gig": aggregate_view(past.gig),
+            "events": past.events,
+        }
