@@ -56,7 +56,7 @@ def create_app(container: Container) -> Litestar:
             )
         ],
         on_app_init=[auth.on_app_init, keep_container],
-        on_startup=[container.start_workers] if settings.server.embedded_workers else [],
+        on_startup=[lambda: container.start_workers()] if settings.server.embedded_workers else [],
         on_shutdown=[container.close],
         request_max_body_size=max_body,
         openapi_config=OpenAPIConfig(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from payments.escrow_policy import GATEWAY_RETRY, EscrowPolicy
 from payments.gateway import GatewayUnavailable, PaymentGateway
 from payments.payout_queue import PayoutQueue
 from payments.simulated import SimulatedGateway
+from payments.simulated_journal import SqlMovementJournal
 from payments.webhook_inbox import WebhookInbox
 from projections import audit_chain
 from projections.audit_log import AuditIndex, EventsTable
@@ -58,16 +60,29 @@ class Container:
 
     # ---- workers --------------------------------------------------------------------------
 
-    def start_workers(self) -> None:
-        """Run read models, escrow and timers in background threads (the embedded default)."""
-        self.projections.start()
-        self.escrow_follower.start()
-        for follower in self.audit_followers:
-            follower.start()
-        for name, target in (("timers", self.timers.run_forever), ("audit-chain", self._chain_forever)):
+    def start_workers(self, kinds: Collection[str] = ("projections", "timers", "escrow")) -> None:
+        """Run background work in threads: all of it in the embedded default, one kind per
+        process with `fairgig worker KIND`."""
+        loops: list[tuple[str, Callable[[threading.Event], None]]] = []
+        if "projections" in kinds:
+            self.projections.start()
+            for follower in self.audit_followers:
+                follower.start()
+            loops.append(("audit-chain", self._chain_forever))
+        if "escrow" in kinds:
+            self.escrow_follower.start()
+        if "timers" in kinds:
+            loops.append(("timers", self.timers.run_forever))
+        for name, target in loops:
             thread = threading.Thread(target=target, args=(self._stop,), name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
+
+    def rebuildable(self) -> dict[str, Follower]:
+        """Read models that can be replayed from zero (never the escrow: it moves money)."""
+        followers = dict(self.projections.followers)
+        followers.update({f.name: f for f in self.audit_followers})
+        return followers
 
     def stop_workers(self) -> None:
         self._stop.set()
@@ -155,7 +170,7 @@ def build_database(settings: Settings, sqlite_name: str = "fairgig.db") -> Datab
     return SQLiteDatabase(db.data_dir / sqlite_name)
 
 
-def build_gateway(settings: Settings, clock: Clock) -> PaymentGateway:
+def build_gateway(settings: Settings, clock: Clock, db: Database) -> PaymentGateway:
     if settings.stripe.enabled:
         from payments.stripe_gateway import StripeGateway  # imported only when configured
 
@@ -164,7 +179,7 @@ def build_gateway(settings: Settings, clock: Clock) -> PaymentGateway:
             api_base=settings.stripe.api_base or None,
             timeout=settings.stripe.timeout_seconds,
         )
-    return SimulatedGateway(clock)
+    return SimulatedGateway(clock, SqlMovementJournal(db))
 
 
 def bootstrap(
@@ -176,7 +191,7 @@ def bootstrap(
     marketplace = Marketplace(store.event_store_env("Marketplace"), clock=clock, policy=settings.policy)
     accounts = Accounts(store.event_store_env("Accounts"), clock=clock)
     db = build_database(settings)
-    gateway = gateway or build_gateway(settings, clock)
+    gateway = gateway or build_gateway(settings, clock, db)
     escrow = EscrowProcess(marketplace, accounts, gateway, PayoutQueue(db))
     # On SQLite the escrow's tracking lives in a file of its own: its handler writes marketplace
     # events, which it could not do while holding the write lock of the file they go to.

@@ -6,13 +6,30 @@ so it works on the data the running server uses, while it runs."""
 from __future__ import annotations
 
 import argparse
+import base64
+import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
+from api.bootstrap import Container, bootstrap
 from api.settings import get_settings
 from domain.errors import DomainError
 
 Command = Callable[[argparse.Namespace], int]
+WORKER_KINDS = ("projections", "timers", "escrow", "all")
+
+
+@contextmanager
+def _container() -> Iterator[Container]:
+    container = bootstrap(get_settings())
+    try:
+        yield container
+    finally:
+        container.close()
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -31,22 +48,132 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def users_grant(args: argparse.Namespace) -> int:
-    from api.bootstrap import bootstrap
-
+def worker(args: argparse.Namespace) -> int:
+    """Run background work in the foreground until SIGINT or SIGTERM."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
     container = bootstrap(get_settings())
+    kinds = {"projections", "timers", "escrow"} if args.kind == "all" else {args.kind}
     try:
-        account = container.accounts.find_by_email(args.email)
-        container.accounts.grant_roles(account.id, set(args.roles), granted_by="cli")
-        print(f"{account.email}: {', '.join(sorted(container.accounts.get(account.id).roles))}")
+        container.start_workers(kinds)
+        print(f"fairgig worker {args.kind}: running (pid {os.getpid()})", file=sys.stderr, flush=True)
+        stop.wait()
     finally:
         container.close()
     return 0
 
 
+def _bar(name: str, done: int, total: int, rate: float) -> str:
+    width = 30
+    filled = width if total == 0 else min(width, width * done // total)
+    return (
+        f"\r{name:<18} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} events  {rate:,.0f} events/s"
+    )
+
+
+def projections_rebuild(args: argparse.Namespace) -> int:
+    from projections.rebuild import Progress, rebuild
+
+    with _container() as c:
+        followers = c.rebuildable()
+        if args.name and args.name not in followers:
+            print(
+                f"fairgig: no projection {args.name!r}; choose from {', '.join(followers)}", file=sys.stderr
+            )
+            return 2
+        for name in [args.name] if args.name else list(followers):
+
+            def show(p: Progress) -> None:
+                print(
+                    _bar(p.name, p.processed, p.total, p.events_per_second),
+                    end="",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+            done = rebuild(followers[name], show)
+            print(
+                f"\n{name}: rebuilt {done.processed} events in {done.seconds:.2f} s "
+                f"({done.events_per_second:,.0f} events/s)"
+            )
+    return 0
+
+
+def projections_status(args: argparse.Namespace) -> int:
+    with _container() as c:
+        report = c.readiness()
+    print(f"log head: {report.get('head')}   ready: {report['ready']}")
+    for row in report.get("projections", []):
+        print(
+            f"  {row['name']:<18} position {row['position']:>9}  lag {row['lag_events']:>7} events"
+            f"  {row['lag_seconds'] or 0:>8.1f} s  dead letters {row['dead_letters']}"
+        )
+    return 0 if report["ready"] else 1
+
+
+def audit_verify(args: argparse.Namespace) -> int:
+    from projections.audit_chain import verify
+
+    with _container() as c:
+        c.catch_up_chain()
+        result = verify(c.marketplace.recorder, c.db)
+    if result.ok:
+        print(f"ok: {result.checked} events verified")
+        return 0
+    print(
+        f"TAMPERED: first bad position {result.first_bad_position} ({result.reason}); "
+        f"{result.checked} events checked"
+    )
+    return 1
+
+
+def reconcile(args: argparse.Namespace) -> int:
+    from payments.reconciliation import BUCKETS, reconcile_period
+
+    until = args.to or datetime.now(UTC)
+    since = args.since or until - timedelta(days=30)
+    with _container() as c:
+        result = reconcile_period(c.db, c.gateway, since, until)
+    print(
+        f"reconciliation {since.isoformat()} .. {until.isoformat()}: {'OK' if result.ok else 'DIFFERENCES'}"
+    )
+    for bucket, total in result.totals.items():
+        print(f"  {bucket:<20} {total.count:>6}   ledger {total.ledger}   gateway {total.gateway}")
+    for bucket in BUCKETS:
+        if bucket != "matched":
+            for item in getattr(result, bucket):
+                print(f"  {bucket}: {item}")
+    return 0 if result.ok else 1
+
+
+def keys_generate(args: argparse.Namespace) -> int:
+    print(base64.b64encode(os.urandom(32)).decode())
+    return 0
+
+
+def users_grant(args: argparse.Namespace) -> int:
+    with _container() as c:
+        accounts = c.accounts
+        account = accounts.find_by_email(args.email)
+        accounts.grant_roles(account.id, set(args.roles), granted_by="cli")
+        print(f"{account.email}: {', '.join(sorted(accounts.get(account.id).roles))}")
+    return 0
+
+
+def _when(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an RFC 3339 date or time: {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def build_parser() -> argparse.ArgumentParser:
     settings = get_settings()
-    parser = argparse.ArgumentParser(prog="fairgig", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="fairgig", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = commands.add_parser("serve", help="serve the HTTP API")
@@ -55,6 +182,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=settings.server.workers)
     p.add_argument("--access-log", action="store_true")
     p.set_defaults(run=serve)
+
+    p = commands.add_parser("worker", help="run read models, timers or escrow as their own process")
+    p.add_argument("kind", choices=WORKER_KINDS)
+    p.set_defaults(run=worker)
+
+    proj = commands.add_parser("projections", help="read models").add_subparsers(dest="action", required=True)
+    p = proj.add_parser("rebuild", help="rebuild one read model (or all) from the start of the log")
+    p.add_argument("name", nargs="?")
+    p.set_defaults(run=projections_rebuild)
+    proj.add_parser("status", help="position, lag and dead letters of every read model").set_defaults(
+        run=projections_status
+    )
+
+    audit = commands.add_parser("audit", help="auditors' tools").add_subparsers(dest="action", required=True)
+    audit.add_parser("verify", help="recompute the hash chain over the stored log").set_defaults(
+        run=audit_verify
+    )
+
+    p = commands.add_parser("reconcile", help="compare the ledger with the payment gateway")
+    p.add_argument("--from", dest="since", type=_when, help="start (RFC 3339), default 30 days before --to")
+    p.add_argument("--to", type=_when, help="end (RFC 3339, exclusive), default now")
+    p.set_defaults(run=reconcile)
+
+    keys = commands.add_parser("keys", help="secrets").add_subparsers(dest="action", required=True)
+    keys.add_parser("generate", help="print a new FAIRGIG_CIPHER_KEY").set_defaults(run=keys_generate)
 
     users = commands.add_parser("users", help="manage accounts").add_subparsers(dest="action", required=True)
     p = users.add_parser("grant", help="grant roles: fairgig users grant EMAIL ROLE [ROLE...]")

@@ -14,13 +14,15 @@ from typing import Any
 
 from domain.money import Money
 from payments.gateway import Funding, GatewayError, Movement, PayoutAccount
+from payments.simulated_journal import MovementJournal
 
 
 class SimulatedGateway:
     name = "simulated"
 
-    def __init__(self, clock: Callable[[], datetime]) -> None:
+    def __init__(self, clock: Callable[[], datetime], journal: MovementJournal | None = None) -> None:
         self._clock = clock
+        self._journal = journal
         self._lock = threading.Lock()
         self._replies: dict[str, tuple[tuple[Any, ...], Any]] = {}
         self._charges: dict[str, tuple[str, Money]] = {}
@@ -46,7 +48,10 @@ class SimulatedGateway:
         return f"{prefix}_sim{hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]}"
 
     def _record(self, kind: str, reference: str, gig_id: str, amount: Money) -> None:
-        self.movements_log.append(Movement(kind, reference, gig_id, amount, self._clock()))  # type: ignore[arg-type]
+        movement = Movement(kind, reference, gig_id, amount, self._clock())  # type: ignore[arg-type]
+        self.movements_log.append(movement)
+        if self._journal is not None:
+            self._journal.record(movement)
 
     def create_funding(
         self, *, gig_id: str, amount: Money, description: str, idempotency_key: str
@@ -106,5 +111,7 @@ class SimulatedGateway:
         return True
 
     def movements(self, *, since: datetime, until: datetime) -> list[Movement]:
+        if self._journal is not None:
+            return self._journal.between(since, until)
         with self._lock:
             return [m for m in self.movements_log if since <= m.created < until]

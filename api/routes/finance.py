@@ -11,7 +11,7 @@ from litestar.response import Stream
 from api.auth import requires
 from api.bootstrap import Container
 from api.params import Cursor, Limit, Since, Until
-from payments.reconciliation import reconcile_period
+from payments.reconciliation import BUCKETS, reconcile_period
 from projections.ledger import get_ledger, get_payouts, ledger_csv, trial_balance
 
 
@@ -66,13 +66,3 @@ class FinanceController(Controller):
                 **{bucket: getattr(result, bucket) for bucket in BUCKETS},
             }
         )
-
-
-BUCKETS = (
-    "matched",
-    "missing_in_gateway",
-    "missing_in_ledger",
-    "amount_mismatch",
-    "currency_mismatch",
-    "gig_mismatch",
-)
