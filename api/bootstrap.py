@@ -162,10 +162,12 @@ def _state(follower: Follower) -> RunState:
     return RunState(follower.running, follower.halted, follower.last_error)
 
 
-def build_database(settings: Settings, sqlite_name: str = "fairgig.db") -> Database:
+def build_database(
+    settings: Settings, sqlite_name: str = "fairgig.db", max_size: int | None = None
+) -> Database:
     db = settings.database
     if db.is_postgres:
-        return PostgresDatabase(db.url, schema=db.schema, max_size=db.pool_size)
+        return PostgresDatabase(db.url, schema=db.schema, max_size=max_size or db.pool_size)
     db.data_dir.mkdir(parents=True, exist_ok=True)
     return SQLiteDatabase(db.data_dir / sqlite_name)
 
@@ -195,7 +197,7 @@ def bootstrap(
     escrow = EscrowProcess(marketplace, accounts, gateway, PayoutQueue(db))
     # On SQLite the escrow's tracking lives in a file of its own: its handler writes marketplace
     # events, which it could not do while holding the write lock of the file they go to.
-    escrow_db = build_database(settings, "escrow.db")
+    escrow_db = build_database(settings, "escrow.db", max_size=2)
     escrow_follower = Follower(
         EscrowPolicy(escrow_db.dialect, escrow), marketplace, escrow_db, retry=GATEWAY_RETRY
     )

@@ -65,7 +65,9 @@ class DatabaseSettings:
             "POSTGRES_USER": str(info.get("user", "postgres")),
             "POSTGRES_PASSWORD": str(info.get("password", "")),
             "POSTGRES_SCHEMA": self.schema,
-            "POSTGRES_POOL_SIZE": str(self.pool_size),
+            # Accounts see little traffic; the marketplace log gets the pool the settings ask for.
+            "POSTGRES_POOL_SIZE": str(self.pool_size if app_name == "Marketplace" else 2),
+            "POSTGRES_MAX_OVERFLOW": str(self.pool_size if app_name == "Marketplace" else 2),
         }
 
 
