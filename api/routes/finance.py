@@ -54,7 +54,8 @@ class FinanceController(Controller):
 
     @get("/reconciliation", operation_id="reconcile", sync_to_thread=True)
     def reconciliation(self, container: Container, since: Since = None, until: Until = None) -> Response[Any]:
-        until = until or container.clock()
+        # `to` is exclusive: by default the period ends just after now, so what happened now counts.
+        until = until or container.clock() + timedelta(microseconds=1)
         since = since or until - timedelta(days=30)
         result = reconcile_period(container.db, container.gateway, since, until)
         return Response(
