@@ -18,11 +18,14 @@ from api.errors import EXCEPTION_HANDLERS
 from api.idempotency import IdempotencyMiddleware, IdempotencyStore
 from api.routes.accounts import AccountController
 from api.routes.admin import AdminController
+from api.routes.audit import AuditController
+from api.routes.finance import FinanceController
 from api.routes.gig_drafts import GigDraftController
 from api.routes.gig_resource import GigController
 from api.routes.gig_reviews import GigReviewController
 from api.routes.gig_work import GigWorkController
 from api.routes.ops import OpsController
+from api.routes.webhooks import WebhookController
 from api.settings import get_settings
 
 ROUTES: list[Any] = [
@@ -33,6 +36,9 @@ ROUTES: list[Any] = [
     GigWorkController,
     AdminController,
     OpsController,
+    FinanceController,
+    AuditController,
+    WebhookController,
 ]
 
 
