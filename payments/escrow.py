@@ -36,6 +36,9 @@ TOPICS = tuple(
 )
 
 
+WAITING_FOR_ONBOARDING = "payouts_not_enabled"
+
+
 def funding_key(gig_id: UUID, published_version: int) -> str:
     return f"fund:{gig_id}:{published_version}"
 
@@ -113,7 +116,11 @@ class EscrowProcess:
             return
         account = self._payout_account(student_id)
         if account is None:
-            self.queue.wait(gig.id, student_id)
+            if self.queue.wait(gig.id, student_id):
+                # Recorded once, so finance sees the payout waiting rather than merely pending.
+                self.marketplace.record_payout_failure(
+                    gig.id, "waiting for the student to finish payout onboarding", WAITING_FOR_ONBOARDING
+                )
             return
         try:
             ref = self.gateway.transfer(

@@ -20,13 +20,16 @@ class PayoutQueue:
             for statement in _SCHEMA:
                 conn.execute(statement)
 
-    def wait(self, gig_id: UUID, student_id: UUID) -> None:
+    def wait(self, gig_id: UUID, student_id: UUID) -> bool:
+        """Queue the gig's payout; True if it was not waiting already."""
         with self.db.transaction() as conn:
-            conn.execute("DELETE FROM payout_waiting WHERE gig_id = :g", {"g": str(gig_id)})
-            conn.execute(
-                "INSERT INTO payout_waiting (gig_id, student_id) VALUES (:g, :s)",
-                {"g": str(gig_id), "s": str(student_id)},
-            )
+            known = conn.fetchone("SELECT 1 AS known FROM payout_waiting WHERE gig_id = :g", {"g": str(gig_id)})
+            if known is None:
+                conn.execute(
+                    "INSERT INTO payout_waiting (gig_id, student_id) VALUES (:g, :s)",
+                    {"g": str(gig_id), "s": str(student_id)},
+                )
+        return known is None
 
     def done(self, gig_id: UUID) -> None:
         with self.db.transaction() as conn:
