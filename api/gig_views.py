@@ -22,9 +22,11 @@ def _money(m: Money | None) -> dict[str, Any] | None:
 
 
 def aggregate_view(gig: Gig) -> dict[str, Any]:
-    """A gig rebuilt from its events (as of some past moment), in the detail view's terms."""
+    """A gig rebuilt from its events (as of some past moment), in the detail view's terms: what
+    was paid out or refunded is zero, not absent, until money moves, as the detail view shows it."""
     brief = gig.brief
     settlement = gig.settlement
+    nothing = Money(0, brief.pay.currency) if brief.pay else None
     return {
         "id": str(gig.id),
         "version": gig.version,
@@ -40,8 +42,8 @@ def aggregate_view(gig: Gig) -> dict[str, Any]:
         "escrow": {
             "charged": _money(gig.charged),
             "held": _money(gig.held),
-            "paid_to_student": _money(gig.paid_to_student),
-            "refunded": _money(gig.refunded),
+            "paid_to_student": _money(gig.paid_to_student or nothing),
+            "refunded": _money(gig.refunded or nothing),
             "settlement": None
             if settlement is None
             else {

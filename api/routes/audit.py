@@ -14,12 +14,25 @@ from api.bootstrap import Container
 from api.gig_views import aggregate_view
 from api.http import parse_gig_id
 from api.params import Limit, Since, Until
-from domain.errors import ValidationFailed
 from projections.audit_chain import chain_head, verify
 from projections.audit_log import AuditQuery, export_jsonl, get_audit_events
 from projections.history import history
+from projections.paging import InvalidQuery
 
 AsOf = Annotated[str, Parameter(description="an RFC 3339 instant, or a gig version number")]
+
+
+def _moment(as_of: str) -> datetime | int:
+    """A version number, or an instant with its offset (a naive one cannot be compared)."""
+    if as_of.isdigit():
+        return int(as_of)
+    try:
+        instant = datetime.fromisoformat(as_of)
+    except ValueError:
+        instant = None
+    if instant is None or instant.tzinfo is None:
+        raise InvalidQuery("as_of must be an RFC 3339 instant or a version", field="as_of")
+    return instant
 
 
 class AuditController(Controller):
@@ -73,11 +86,7 @@ class AuditController(Controller):
 
     @get("/gigs/{gig_id:str}/history", operation_id="getGigHistory", sync_to_thread=True)
     def gig_history(self, gig_id: str, container: Container, as_of: AsOf) -> dict[str, Any]:
-        try:
-            moment: datetime | int = int(as_of) if as_of.isdigit() else datetime.fromisoformat(as_of)
-        except ValueError:
-            raise ValidationFailed("as_of must be an RFC 3339 instant or a version", field="as_of") from None
-        past = history(container.marketplace, parse_gig_id(gig_id), moment)
+        past = history(container.marketplace, parse_gig_id(gig_id), _moment(as_of))
         return {
             "as_of": as_of,
             "version": past.version,
