@@ -11,42 +11,16 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from litestar import Litestar
 from litestar.testing import TestClient
 
 from api.app import create_app
 from api.bootstrap import bootstrap
-from api.routes.audit import AuditController
-from api.routes.finance import FinanceController
-from api.routes.webhooks import WebhookController
 from api.settings import AuthSettings, DatabaseSettings, Settings, StripeSettings
 from payments.gateway import PaymentGateway
 from tests.conftest import FakeClock
 from tests.e2e.conftest import Api
 
 PASSWORD = "correct horse battery"
-
-# A route each controller serves, to tell whether the app already has it.
-_PROBES: dict[type, str] = {
-    FinanceController: "/finance/ledger",
-    AuditController: "/audit/events",
-    WebhookController: "/webhooks/stripe",
-}
-
-
-def missing_routes(app: Litestar) -> list[str]:
-    """The finance, audit and webhook routes `create_app` does not serve."""
-    served = {route.path for route in app.routes}
-    return [probe for probe in _PROBES.values() if probe not in served]
-
-
-def mount_money_routes(app: Litestar) -> None:
-    """Register whichever of the finance, audit and webhook controllers the app lacks, so their
-    behaviour can be tested while `create_app` leaves them out (see test_the_app_serves_...)."""
-    missing = set(missing_routes(app))
-    for controller, probe in _PROBES.items():
-        if probe in missing:
-            app.register(controller)
 
 
 def settings(data_dir: Path, stripe: StripeSettings | None = None) -> Settings:
@@ -65,10 +39,9 @@ def open_api(
     stripe: StripeSettings | None = None,
     gateway: PaymentGateway | None = None,
 ) -> Iterator[Api]:
-    """The full app on SQLite under `data_dir`, workers running, money routes mounted."""
+    """The full app on SQLite under `data_dir`, workers running."""
     container = bootstrap(settings(data_dir, stripe), clock=clock, gateway=gateway)
     with TestClient(create_app(container), raise_server_exceptions=False) as client:
-        mount_money_routes(client.app)
         yield Api(client, clock)
 
 

@@ -17,7 +17,6 @@ from tests.conftest import FakeClock
 from tests.e2e.conftest import Api
 from tests.e2e.staff import (
     MoneyScenario,
-    mount_money_routes,
     open_api,
     run_money_scenario,
     sign_up,
@@ -236,7 +235,6 @@ def test_an_untouched_log_verifies(world: AuditWorld) -> None:
 
 def _tampered_app(sqlite_api: Api) -> tuple[Api, dict[str, str], str]:
     api = sqlite_api
-    mount_money_routes(api.client.app)
     employer, _ = sign_up(api, "employer")
     for _ in range(2):
         api.posted_gig(employer)  # three events each
