@@ -20,7 +20,9 @@ from projections.board import Board
 from projections.database import Database
 from projections.due_timers import DueTimers
 from projections.employer_dashboard import EmployerDashboard
+from projections.fairness import FairnessModel
 from projections.follower import Follower
+from projections.follower_group import FollowerGroup, rebuild_group
 from projections.gig_detail import GigDetail
 from projections.read_model import ReadModel
 from projections.rebuild import Progress
@@ -31,7 +33,8 @@ from projections.timer_worker import TimerWorker
 from projections.wakeup import PollingWakeup, SubscriptionWakeup, Wakeup
 
 MODELS: dict[str, type[ReadModel]] = {
-    model.name: model for model in (Board, GigDetail, EmployerDashboard, StudentPortfolio, DueTimers)
+    model.name: model
+    for model in (Board, GigDetail, EmployerDashboard, StudentPortfolio, DueTimers, FairnessModel)
 }
 
 
@@ -73,6 +76,9 @@ class Projections:
             )
             for name in chosen
         }
+        # One reader for every model: each page is read and decoded once and applied to all
+        # models in one transaction (see follower_group.py).
+        self.group = FollowerGroup(list(self.followers.values()))
 
     def prepare(self) -> None:
         # One after the other: concurrent CREATE TABLE IF NOT EXISTS can still collide on PostgreSQL.
@@ -80,16 +86,14 @@ class Projections:
             follower.prepare()
 
     def catch_up(self) -> int:
-        return sum(follower.catch_up() for follower in self.followers.values())
+        return self.group.catch_up()
 
     def start(self) -> None:
         self.prepare()
-        for follower in self.followers.values():
-            follower.start()
+        self.group.start()
 
     def stop(self) -> None:
-        for follower in self.followers.values():
-            follower.stop()
+        self.group.stop()
 
     def close(self) -> None:
         self.stop()
@@ -100,7 +104,11 @@ class Projections:
         self.wakeup.nudge()
 
     def status(self, now: Callable[[], datetime] | None = None) -> dict[str, Any]:
-        states = {name: RunState(f.running, f.halted, f.last_error) for name, f in self.followers.items()}
+        running = self.group.running
+        states = {
+            name: RunState(running and f.halted is None, f.halted, f.last_error)
+            for name, f in self.followers.items()
+        }
         kwargs = {} if now is None else {"now": now}
         return projection_status(self.app, self.db, list(self.followers), run_states=states, **kwargs)
 
@@ -117,8 +125,9 @@ class Projections:
     ) -> list[Progress]:
         if name is not None and name not in self.followers:
             raise UnknownProjection(name)
-        targets = list(self.followers) if name is None else [name]
-        return [rebuilding.rebuild(self.followers[n], progress) for n in targets]
+        if name is None:
+            return rebuild_group(self.group, progress)
+        return [rebuilding.rebuild(self.followers[name], progress)]
 
 
 def build_projections(app: Application[Any], db: Database, **options: Any) -> Projections:

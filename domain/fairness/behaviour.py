@@ -3,6 +3,10 @@
 `observe` takes the Gig aggregate's own domain events in log order. State is kept only while a
 rule can still need it: a gig's brief until the gig ends, an approval until it is paid, and per
 employer only the events inside each rule's time window.
+
+`observe_fact` takes the same events reduced to a `Fact`: only what the rules read, with the brief
+already turned into its fingerprint, so a projection can store the relevant part of the log in a
+few columns and fold it again whenever it is asked. Both paths run the same handlers.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from domain.brief import Brief
@@ -30,13 +34,85 @@ def version_event_id(event: Any) -> str:
     return f"{event.originator_id}:{event.originator_version}"
 
 
+class Fact(NamedTuple):
+    """One event of the Gig log as the behaviour rules see it.
+
+    A tuple rather than a frozen dataclass: a report folds hundreds of thousands of them, and a
+    tuple is several times cheaper to build.
+
+    Attribute names are the events' own, so the fold's handlers read a fact as they read an event.
+    Which fields are set depends on `kind` (see `FACT_KINDS`): `employer_id` on "created";
+    `revision_rounds` and `fingerprint` on "created" and "edited"; `student_id` on "claimed", the
+    released claims and "cancelled" (None when nobody had claimed the gig); `round` on
+    "changes_requested"; `student_paid` on "dispute_resolved"."""
+
+    kind: str
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+    employer_id: UUID | None = None
+    student_id: UUID | None = None
+    revision_rounds: int = 0
+    fingerprint: frozenset[str] = frozenset()
+    round: int = 0
+    student_paid: bool = False
+
+    @classmethod
+    def of(cls, event: Any) -> Fact | None:
+        """The fact an event stands for, or None when no behaviour rule reads that event."""
+        kind = FACT_KINDS.get(type(event))
+        if kind is None:
+            return None
+        fields: dict[str, Any] = {}
+        if isinstance(event, (Gig.DraftCreated, Gig.DraftEdited)):
+            fields = {"revision_rounds": event.brief.revision_rounds, "fingerprint": fingerprint(event.brief)}
+            if isinstance(event, Gig.DraftCreated):
+                fields["employer_id"] = event.employer_id
+        elif isinstance(event, (Gig.Claimed, Gig.ClaimReleased, Gig.Cancelled)):
+            fields = {"student_id": event.student_id}
+        elif isinstance(event, Gig.ChangesRequested):
+            fields = {"round": event.round}
+        elif isinstance(event, Gig.DisputeResolved):
+            fields = {"student_paid": event.settlement.student.is_positive}
+        return cls(kind, event.originator_id, event.originator_version, event.timestamp, **fields)
+
+
+FACT_KINDS: dict[type, str] = {
+    Gig.DraftCreated: "created",
+    Gig.DraftEdited: "edited",
+    Gig.Published: "published",
+    Gig.Claimed: "claimed",
+    Gig.ClaimDeclined: "declined",
+    Gig.Withdrawn: "withdrawn",
+    Gig.ClaimExpired: "claim_expired",
+    Gig.ChangesRequested: "changes_requested",
+    Gig.Approved: "approved",
+    Gig.AutoApproved: "auto_approved",
+    Gig.Rejected: "rejected",
+    Gig.DisputeResolved: "dispute_resolved",
+    Gig.RejectionFinal: "rejection_final",
+    Gig.Cancelled: "cancelled",
+    Gig.DeadlineExpired: "deadline_expired",
+    Gig.PayoutRecorded: "paid",
+}
+"""Every event type a behaviour rule reads, with the name its facts carry."""
+
+
 @dataclass(slots=True)
 class _Gig:
     employer: UUID
-    brief: Brief
+    revision_rounds: int
+    # The brief is fingerprinted only when a repost rule compares it, and then once.
+    brief: Brief | None = None
+    prints: frozenset[str] | None = None
     claimant: UUID | None = None
     # Per student, because a decline resets the aggregate's round counter but not the work done.
     change_requests: dict[UUID, list[str]] = field(default_factory=dict)
+
+    def fingerprint(self) -> frozenset[str]:
+        if self.prints is None:
+            self.prints = frozenset() if self.brief is None else fingerprint(self.brief)
+        return self.prints
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +159,12 @@ class BehaviourAudit:
             Gig.DeadlineExpired: self._ended,
             Gig.PayoutRecorded: self._paid,
         }
+        by_kind = {FACT_KINDS[cls]: handler for cls, handler in self._handlers.items()}
+        self._fact_handlers: dict[str, Callable[[Any, str | None], None]] = by_kind | {
+            "created": self._created_fact,
+            "edited": self._edited_fact,
+            "dispute_resolved": self._dispute_fact,
+        }
 
     # ---- feeding the fold ------------------------------------------------------------------
 
@@ -90,6 +172,11 @@ class BehaviourAudit:
         handler = self._handlers.get(type(event))
         if handler is not None:
             handler(event, event_id)
+
+    def observe_fact(self, fact: Fact, event_id: str | None = None) -> None:
+        handler = self._fact_handlers.get(fact.kind)
+        if handler is not None:
+            handler(fact, event_id)
 
     def _id(self, event: Any, given: str | None) -> str:
         # Named only when a rule keeps it: formatting a UUID costs more than most handlers.
@@ -139,13 +226,24 @@ class BehaviourAudit:
     # ---- handlers, one per event type ------------------------------------------------------
 
     def _created(self, e: Gig.DraftCreated, eid: str | None) -> None:
-        self._gigs[e.originator_id] = _Gig(e.employer_id, e.brief)
-        self._owner[e.originator_id] = e.employer_id
-        self._employer(e.employer_id).counts["gigs"] += 1
+        self._create(e.originator_id, _Gig(e.employer_id, e.brief.revision_rounds, brief=e.brief))
+
+    def _created_fact(self, f: Fact, eid: str | None) -> None:
+        if f.employer_id is not None:
+            self._create(f.originator_id, _Gig(f.employer_id, f.revision_rounds, prints=f.fingerprint))
+
+    def _create(self, gig_id: UUID, gig: _Gig) -> None:
+        self._gigs[gig_id] = gig
+        self._owner[gig_id] = gig.employer
+        self._employer(gig.employer).counts["gigs"] += 1
 
     def _edited(self, e: Gig.DraftEdited, eid: str | None) -> None:
         if (gig := self._gigs.get(e.originator_id)) is not None:
-            gig.brief = e.brief
+            gig.brief, gig.prints, gig.revision_rounds = e.brief, None, e.brief.revision_rounds
+
+    def _edited_fact(self, f: Fact, eid: str | None) -> None:
+        if (gig := self._gigs.get(f.originator_id)) is not None:
+            gig.brief, gig.prints, gig.revision_rounds = None, f.fingerprint, f.revision_rounds
 
     def _published(self, e: Gig.Published, eid: str | None) -> None:
         gig = self._gigs.get(e.originator_id)
@@ -158,7 +256,7 @@ class BehaviourAudit:
             self._check_repost(e, self._id(e, eid), gig, employer)
 
     def _check_repost(self, e: Gig.Published, eid: str, gig: _Gig, employer: _Employer) -> None:
-        mine = fingerprint(gig.brief)
+        mine = gig.fingerprint()
         others = [r for r in employer.rejections if r.gig_id != e.originator_id]
         scored = [(jaccard(mine, r.fingerprint), r) for r in others]
         similarity, rejection = max(scored, key=lambda pair: pair[0], default=(0.0, None))
@@ -204,7 +302,7 @@ class BehaviourAudit:
             return
         requests = gig.change_requests.setdefault(gig.claimant, [])
         requests.append(self._id(e, eid))
-        agreed = gig.brief.revision_rounds
+        agreed = gig.revision_rounds
         if len(requests) > agreed or e.round > agreed:
             if len(requests) == agreed + 1:
                 self._employer(gig.employer).counts["revision_overruns"] += 1
@@ -236,11 +334,17 @@ class BehaviourAudit:
             return
         employer = self._employer(gig.employer)
         employer.counts["rejections"] += 1
-        rejection = _Rejection(e.timestamp, e.originator_id, self._id(e, eid), fingerprint(gig.brief))
+        rejection = _Rejection(e.timestamp, e.originator_id, self._id(e, eid), gig.fingerprint())
         employer.rejections.append(rejection)
 
     def _dispute_resolved(self, e: Gig.DisputeResolved, eid: str | None) -> None:
-        if not e.settlement.student.is_positive:
+        self._dispute_settled(e, eid, e.settlement.student.is_positive)
+
+    def _dispute_fact(self, f: Fact, eid: str | None) -> None:
+        self._dispute_settled(f, eid, f.student_paid)
+
+    def _dispute_settled(self, e: Gig.DisputeResolved | Fact, eid: str | None, student_paid: bool) -> None:
+        if not student_paid:
             self._ended(e, eid)
             return
         # The student was paid for the rejected work, so a repost of it is not free spec work.

@@ -1,0 +1,139 @@
+"""The fairness read model: every gig's brief flags and status, and the log's behaviour facts.
+
+Two tables:
+- `fairness_gigs`, one row per gig: employer, status, title, and the brief's scope and pay flags,
+  computed by `audit_brief` when the draft is created or edited, dated by that event's timestamp
+  (what the employer was shown then; a replay a year later gives the same flags).
+- `fairness_facts`, one row per event a behaviour rule reads, reduced to a `Fact` (gig, version,
+  employer, kind, time, and the student, number or brief fingerprint some kinds carry), in log
+  order (`seq`).
+
+Why facts folded at query time rather than the fold's state stored per employer: the fold
+(`BehaviourAudit`) keeps deques of events inside sliding windows, fingerprints of rejected briefs
+and per-student revision counts. Storing that per employer means reading, decoding and rewriting
+the employer's whole state on every event, a second serialised copy of the rules' internals to keep
+in step with them, and a schema change whenever a rule changes. Facts are append-only, cheap to
+write (one INSERT, no read back, so PostgreSQL's pipelined pages stay pipelined), readable by an
+auditor, and any rule (or a changed policy) is applied to the whole history by the next query.
+Every rule's state is per employer, so a report for one employer, and one gig's flags, fold only
+that employer's facts; the full report folds all of them (timings in docs/fairness.md).
+Nothing is held in memory between queries, so a restart loses nothing.
+
+`seq` is MAX(seq) + 1 inside the follower's transaction rather than a database sequence: it is then
+gap-free and identical after a crash-and-resume and after a rebuild (a PostgreSQL sequence is not
+rolled back with the transaction).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.fairness import FairnessPolicy, Flag, WageTable, audit_brief
+from domain.fairness.behaviour import Fact
+from domain.fairness.wage_data import default_wage_table
+from domain.gig import Gig
+from projections.columns import iso, to_json
+from projections.database import Connection
+from projections.fairness_facts import SEVERITY_LEVEL, fact_row
+from projections.gig_states import STATUS_AFTER, status_after
+from projections.read_model import Dialect, PoisonPolicy, ReadModel, handles
+
+_DRAFTING = (Gig.DraftCreated, Gig.DraftEdited)
+
+
+def worst_level(flags: list[Flag] | tuple[Flag, ...]) -> int:
+    """The highest severity among `flags` as a SEVERITY_LEVEL number; 0 for none."""
+    return max((SEVERITY_LEVEL[f.severity] for f in flags), default=0)
+
+
+class FairnessModel(ReadModel):
+    name = "fairness"
+    tables = ("fairness_facts", "fairness_gigs")
+    # An audit that silently lacks the event proving a flag is worse than one visibly stopped.
+    on_poison = PoisonPolicy.STOP
+
+    def __init__(
+        self, dialect: Dialect, *, policy: FairnessPolicy | None = None, wages: WageTable | None = None
+    ) -> None:
+        super().__init__(dialect)
+        self.policy = policy or FairnessPolicy()
+        self.wages = wages or default_wage_table()
+
+    def schema(self) -> list[str]:
+        return [
+            "CREATE TABLE IF NOT EXISTS fairness_gigs (gig_id TEXT PRIMARY KEY, employer_id TEXT NOT NULL,"
+            " status TEXT NOT NULL, title TEXT NOT NULL, brief_flags TEXT NOT NULL,"
+            " brief_worst INTEGER NOT NULL, updated_at TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS fairness_gigs_by_employer ON fairness_gigs"
+            " (employer_id, brief_worst)",
+            "CREATE INDEX IF NOT EXISTS fairness_gigs_by_worst ON fairness_gigs (brief_worst)",
+            "CREATE TABLE IF NOT EXISTS fairness_facts (seq BIGINT PRIMARY KEY, gig_id TEXT NOT NULL,"
+            " version BIGINT NOT NULL, employer_id TEXT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL,"
+            " student_id TEXT, number INTEGER, words TEXT)",
+            "CREATE INDEX IF NOT EXISTS fairness_facts_by_employer ON fairness_facts (employer_id, seq)",
+        ]
+
+    # ---- the brief -------------------------------------------------------------------------
+
+    def _brief_columns(self, event: Gig.DraftCreated | Gig.DraftEdited) -> dict[str, Any]:
+        report = audit_brief(event.brief, now=event.timestamp, wages=self.wages, policy=self.policy)
+        return {
+            "gig_id": str(event.originator_id),
+            "title": event.brief.title,
+            "brief_flags": to_json([f.to_dict() for f in report.flags]),
+            "brief_worst": worst_level(report.flags),
+            "at": iso(event.timestamp),
+        }
+
+    @handles(Gig.DraftCreated)
+    def on_created(self, conn: Connection, event: Gig.DraftCreated) -> None:
+        conn.execute(
+            "INSERT INTO fairness_gigs"
+            " (gig_id, employer_id, status, title, brief_flags, brief_worst, updated_at)"
+            " VALUES (:gig_id, :employer_id, 'draft', :title, :brief_flags, :brief_worst, :at)",
+            {**self._brief_columns(event), "employer_id": str(event.employer_id)},
+        )
+        self._fact(conn, event)
+
+    @handles(Gig.DraftEdited)
+    def on_edited(self, conn: Connection, event: Gig.DraftEdited) -> None:
+        conn.execute(
+            "UPDATE fairness_gigs SET title = :title, brief_flags = :brief_flags, brief_worst = :brief_worst,"
+            " updated_at = :at WHERE gig_id = :gig_id",
+            self._brief_columns(event),
+        )
+        self._fact(conn, event)
+
+    # ---- the lifecycle ---------------------------------------------------------------------
+
+    @handles(*(cls for cls in STATUS_AFTER if cls not in _DRAFTING), Gig.DisputeResolved)
+    def on_status(self, conn: Connection, event: Any) -> None:
+        conn.execute(
+            "UPDATE fairness_gigs SET status = :status, updated_at = :at WHERE gig_id = :gig_id",
+            {"gig_id": str(event.originator_id), "status": status_after(event), "at": iso(event.timestamp)},
+        )
+        self._fact(conn, event)
+
+    @handles(Gig.PayoutRecorded)
+    def on_payout(self, conn: Connection, event: Gig.PayoutRecorded) -> None:
+        # Mirrors the aggregate: a payout turns approved work into paid and leaves any other status.
+        conn.execute(
+            "UPDATE fairness_gigs SET status = CASE WHEN status = 'approved' THEN 'paid' ELSE status END,"
+            " updated_at = :at WHERE gig_id = :gig_id",
+            {"gig_id": str(event.originator_id), "at": iso(event.timestamp)},
+        )
+        self._fact(conn, event)
+
+    def _fact(self, conn: Connection, event: Any) -> None:
+        fact = Fact.of(event)
+        if fact is None:  # a status change no behaviour rule reads (funding, submission, dispute)
+            return
+        # The employer comes from the gig's row in the same statement: no read back per event.
+        conn.execute(
+            "INSERT INTO fairness_facts"
+            " (seq, gig_id, version, employer_id, kind, at, student_id, number, words)"
+            " SELECT COALESCE((SELECT MAX(seq) FROM fairness_facts), 0) + 1, :gig_id, :version,"
+            " employer_id, :kind, :at, :student_id, :number, :words"
+            " FROM fairness_gigs WHERE gig_id = :gig_id",
+            fact_row(fact),
+        )
