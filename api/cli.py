@@ -128,6 +128,15 @@ def audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def audit_fairness(args: argparse.Namespace) -> int:
+    from projections.fairness_table import main_report
+
+    with _container() as c:
+        c.projections.catch_up()
+        print(main_report(c.db, c.clock(), severity=args.severity, employer=args.employer))
+    return 0
+
+
 def reconcile(args: argparse.Namespace) -> int:
     from payments.reconciliation import BUCKETS, reconcile_period
 
@@ -199,6 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser("verify", help="recompute the hash chain over the stored log").set_defaults(
         run=audit_verify
     )
+    p = audit.add_parser("fairness", help="print the fairness report: flags by gig, scores by employer")
+    p.add_argument(
+        "--severity", choices=["info", "warning", "blocking"], help="minimum severity (default info)"
+    )
+    p.add_argument("--employer", help="one employer's id")
+    p.set_defaults(run=audit_fairness)
 
     p = commands.add_parser("reconcile", help="compare the ledger with the payment gateway")
     p.add_argument("--from", dest="since", type=_when, help="start (RFC 3339), default 30 days before --to")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, get
 from litestar.params import Parameter
@@ -16,9 +16,11 @@ from api.http import parse_gig_id
 from api.params import Limit, Since, Until
 from projections.audit_chain import chain_head, verify
 from projections.audit_log import AuditQuery, export_jsonl, get_audit_events
+from projections.fairness_report import fairness_report
 from projections.history import history
 from projections.paging import InvalidQuery
 
+Severity = Annotated[Literal["info", "warning", "blocking"] | None, Parameter(description="minimum severity")]
 AsOf = Annotated[str, Parameter(description="an RFC 3339 instant, or a gig version number")]
 
 
@@ -83,6 +85,25 @@ class AuditController(Controller):
             "first_bad_position": result.first_bad_position,
             "reason": result.reason,
         }
+
+    @get("/fairness", operation_id="getFairnessReport", sync_to_thread=True)
+    def fairness(
+        self,
+        container: Container,
+        severity: Severity = None,
+        employer: str | None = None,
+        limit: Limit = None,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
+        return fairness_report(
+            container.db,
+            now=container.clock(),
+            severity=severity,
+            employer=employer,
+            limit=limit,
+            cursor=cursor,
+            policy=container.fairness.policy,
+        )
 
     @get("/gigs/{gig_id:str}/history", operation_id="getGigHistory", sync_to_thread=True)
     def gig_history(self, gig_id: str, container: Container, as_of: AsOf) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from api.schemas import CommandResult, GigCreate, GigUpdate
 from domain.marketplace import GigNotFound
 from projections.board_page import board_page
 from projections.employer_dashboard import employer_dashboard, employer_gigs
+from projections.fairness_report import gig_fairness
 from projections.gig_view import gig_detail
 from projections.student_portfolio import student_portfolio
 
@@ -84,8 +85,13 @@ class GigController(Controller):
 
     @get("/gigs/{gig_id:str}/fairness", operation_id="getGigFairness", sync_to_thread=True)
     def fairness(self, gig_id: str, request: Request[Any, Any, Any], container: Container) -> dict[str, Any]:
-        self._visible(gig_id, request, container)
-        return container.fairness.report(container.marketplace.get_gig(parse_gig_id(gig_id)).brief)
+        wait_for_own_writes(request, container)
+        gig = self._visible(gig_id, request, container)
+        now, policy = container.clock(), container.fairness.policy
+        return gig_fairness(container.db, gig["id"], now=now, policy=policy) or {
+            "flags": [],
+            "blocking": False,
+        }
 
     @get("/employers/me/gigs", operation_id="listMyGigs", sync_to_thread=True, guards=[requires("employer")])
     def my_gigs(
