@@ -9,6 +9,7 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from api.params import QUERY_NAMES
 from domain.accounts_app import AccountNotFound
 from domain.errors import Conflict, CurrencyMismatch, DomainError, NotPermitted, ValidationFailed
 from domain.gig_errors import PublishBlocked
@@ -88,9 +89,8 @@ def field_of(message: str, key: str) -> str:
 
 def validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
     errors = exc.extra if isinstance(exc.extra, list) else []
-    fields = [
-        field_of(str(e.get("message", "")), str(e.get("key", ""))) for e in errors if isinstance(e, dict)
-    ]
+    keys = [(str(e.get("message", "")), str(e.get("key", ""))) for e in errors if isinstance(e, dict)]
+    fields = [field_of(message, QUERY_NAMES.get(key, key)) for message, key in keys]
     detail = "; ".join(str(e.get("message", "")) for e in errors if isinstance(e, dict)) or str(exc.detail)
     return problem(400, "validation.failed", detail, field=fields[0] if fields else None, errors=errors)
 

@@ -208,12 +208,10 @@ def test_reconciliation_by_default_covers_everything_up_to_now(
         pytest.param(
             "/finance/reconciliation?from=not-a-date",
             "from",
-            marks=pytest.mark.xfail(strict=True, reason="the problem names the Python parameter `since`"),
         ),
         pytest.param(
             "/finance/ledger?to=yesterday",
             "to",
-            marks=pytest.mark.xfail(strict=True, reason="the problem names the Python parameter `until`"),
         ),
     ],
 )
