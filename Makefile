@@ -39,8 +39,13 @@ integration: $(VENV)/.installed-dev
 e2e: $(VENV)/.installed-dev
 	$(BIN)/pytest tests/e2e
 
+# wrk loads the HTTP benchmark; it comes from the system's packages (root, or sudo if present).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BENCH_ARGS ?=
+
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m bench
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

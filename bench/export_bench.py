@@ -20,6 +20,8 @@ from uuid import uuid4
 
 from eventsourcing.persistence import StoredEvent
 
+from bench.harness import Context, Figure, Target
+from bench.stores import backend
 from domain.marketplace import Marketplace
 from payments.simulated import SimulatedGateway
 from projections.audit_log import export_jsonl
@@ -59,6 +61,66 @@ def export(app: Marketplace) -> tuple[int, int, float]:
         lines += chunk.count(b"\n")
         size += len(chunk)
     return lines, size, time.perf_counter() - started
+
+
+def measure(env: dict[str, str], events: int) -> tuple[float, float, int, float]:
+    """(events/s, peak traced MiB, events exported, ceiling: the log read without encoding)."""
+    clock = FakeClock()
+    app = Marketplace(env, clock=clock)
+    try:
+        head = fill(app, lifecycle(app, clock), events)
+        ceiling = read_rate(app)
+        lines, _size, seconds = export(app)
+        assert lines == head, f"exported {lines} of {head} events"
+        tracemalloc.start()
+        export(app)
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    finally:
+        app.close()
+    return lines / seconds, peak / 2**20, lines, ceiling
+
+
+def read_rate(app: Marketplace) -> float:
+    """The same pages of stored events, fetched and not encoded: what the export could approach."""
+    started = time.perf_counter()
+    position = count = 0
+    while page := app.recorder.select_notifications(position, 2_000, inclusive_of_start=False):
+        count += len(page)
+        position = page[-1].id
+    return count / (time.perf_counter() - started)
+
+
+def run(ctx: Context) -> list[Figure]:
+    figures: list[Figure] = []
+    events = ctx.sizes.export_events
+    for kind in ("postgres", "sqlite"):
+        with backend(kind, ctx.postgres_dsn) as env:
+            rate, peak, lines, ceiling = measure(env, events)
+        full = lines >= 1_000_000
+        figures.append(
+            Figure(
+                "export",
+                kind,
+                f"JSONL export, {lines:,} events",
+                rate,
+                "events/s",
+                "read the log, no encoding",
+                ceiling,
+                (Target("≥ 100,000 events/s", minimum=100_000),),
+            )
+        )
+        figures.append(
+            Figure(
+                "export",
+                kind,
+                f"JSONL export, peak traced memory, {lines:,} events",
+                peak,
+                "MiB",
+                targets=(Target("< 150 MB for 1,000,000 events", maximum=143),) if full else (),
+            )
+        )
+    return figures
 
 
 def main(argv: list[str] | None = None) -> None:

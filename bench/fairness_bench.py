@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+from bench.harness import Context, Figure, Target
 from domain.actors import CLOCK, Actor
 from domain.fairness import BehaviourAudit, audit_brief
 from domain.fairness.wage_data import default_wage_table
@@ -155,6 +156,30 @@ def main(argv: list[str] | None = None) -> None:
         f"behaviour report: {seconds:.2f} s to fold {len(events):,} events and score {employers:,} employers "
         f"({len(events) / seconds:,.0f} events/s; {flagged:,} gigs flagged)"
     )
+
+
+def run(ctx: Context) -> list[Figure]:
+    """The harness's entry: briefs/s against the target, and the behaviour fold (no I/O, so
+    no backend and no ceiling)."""
+    rate = briefs_per_second(ctx.sizes.fairness_seconds)
+    gigs = 20_000 if ctx.sizes.quick else 100_000
+    start = datetime.fromisoformat("2025-03-01T09:00:00+00:00")
+    events = synthetic_log(gigs, start)
+    seconds, employers, _flagged = fold_report(events, start + timedelta(days=400))
+    ctx.notes.append(
+        f"behaviour report: {len(events):,} events of {gigs:,} gigs, {employers:,} employers scored"
+    )
+    return [
+        Figure(
+            "fairness",
+            "none",
+            "brief audit (corpus mix), one core",
+            rate,
+            "briefs/s",
+            targets=(Target("≥ 5,000 briefs/s", minimum=5_000),),
+        ),
+        Figure("fairness", "none", "behaviour fold + employer scores", len(events) / seconds, "events/s"),
+    ]
 
 
 if __name__ == "__main__":

@@ -24,11 +24,9 @@ class Progress:
         return self.processed / self.seconds if self.seconds > 0 else 0.0
 
 
-def rebuild(follower: Follower, progress: Callable[[Progress], None] | None = None) -> Progress:
-    """Replay `follower`'s model from zero; `progress` is called after every page.
-
-    Tables, position and dead letters go in one transaction, so a rebuild that dies half-way
-    leaves a model that resumes from where the replay got to, never a mix of old and new rows."""
+def reset(follower: Follower) -> None:
+    """Drop the model's rows, position and dead letters, and recreate its tables, in one
+    transaction; the follower then starts from zero."""
     model = follower.model
     with follower.db.transaction() as conn:
         tracking.create(conn)
@@ -39,6 +37,15 @@ def rebuild(follower: Follower, progress: Callable[[Progress], None] | None = No
             conn.execute(statement)
     follower.prepare()
     follower.halted = None
+
+
+def rebuild(follower: Follower, progress: Callable[[Progress], None] | None = None) -> Progress:
+    """Replay `follower`'s model from zero; `progress` is called after every page.
+
+    Tables, position and dead letters go in one transaction, so a rebuild that dies half-way
+    leaves a model that resumes from where the replay got to, never a mix of old and new rows."""
+    model = follower.model
+    reset(follower)
     total = follower.recorder.max_notification_id() or 0
     started = time.monotonic()
 

@@ -6,6 +6,7 @@ position are written in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -65,6 +66,33 @@ def advance(conn: Connection, name: str, expected: int, to: int, now: datetime, 
         "INSERT INTO projection_tracking (name, position, updated_at) VALUES (:name, :position, :at)"
         " ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
         {"name": name, "position": to, "at": iso(now)},
+    )
+
+
+def check_positions(conn: Connection, expected: Mapping[str, int], *, lock: bool) -> None:
+    """Refuse (PositionMoved) unless every named projection is at its expected position; with
+    `lock` (PostgreSQL) hold the rows until commit, taken in name order so that two groups
+    queue rather than deadlock."""
+    names = sorted(expected)
+    params = {f"n{i}": name for i, name in enumerate(names)}
+    marks = ", ".join(f":n{i}" for i in range(len(names)))
+    suffix = " ORDER BY name FOR UPDATE" if lock else ""
+    rows = conn.fetchall(
+        f"SELECT name, position FROM projection_tracking WHERE name IN ({marks}){suffix}", params
+    )
+    found = {str(row["name"]): int(row["position"]) for row in rows}
+    for name in names:
+        if found.get(name, 0) != expected[name]:
+            raise PositionMoved(name)
+
+
+def move_positions(conn: Connection, moves: Mapping[str, tuple[int, int]], now: datetime) -> None:
+    """Write each projection's new position (after `check_positions` in the same transaction)."""
+    at = iso(now)
+    conn.executemany(
+        "INSERT INTO projection_tracking (name, position, updated_at) VALUES (:name, :position, :at)"
+        " ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
+        [{"name": name, "position": to, "at": at} for name, (_, to) in moves.items()],
     )
 
 

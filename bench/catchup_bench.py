@@ -1,0 +1,204 @@
+"""(c) Projection catch-up from an empty read side, and a full rebuild, over a log of real gig
+lifecycles; against the ceiling of reading (and decoding) the log alone, and the stock
+eventsourcing ProjectionRunner doing nothing but tracking."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.projection import Projection, ProjectionRunner
+
+from bench.harness import Context, Figure, Target
+from bench.stores import backend, fill, marketplace
+from domain.gig import Gig
+from domain.marketplace import Marketplace
+from projections.database import Connection
+from projections.follower import Follower
+from projections.read_model import ReadModel, handles
+from projections.rebuild import reset
+from projections.registry import Projections
+from projections.wakeup import PollingWakeup
+from tests.conftest import FakeClock, database_for
+
+GIG_EVENTS = [v for v in vars(Gig).values() if isinstance(v, type) and issubclass(v, Aggregate.Event)]
+STOCK_SECONDS = 30.0
+
+
+class TrackingOnly(ReadModel):
+    """Does nothing but track: the follower's own overhead, comparable with the stock runner."""
+
+    name = "tracking_only"
+    tables = ()
+
+    def schema(self) -> list[str]:
+        return []
+
+    @handles(*GIG_EVENTS)
+    def on_any(self, conn: Connection, event: Any) -> None:
+        pass
+
+
+class BenchMarketplace(Marketplace):
+    name = "Marketplace"
+
+    def __init__(self, env: Any = None) -> None:
+        super().__init__(env, clock=FakeClock())
+
+
+class StockTrackingOnly(Projection[TrackingRecorder]):
+    name = "stock_tracking_only"
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.insert_tracking(tracking)
+
+
+def stock_runner_rate(env: dict[str, str], head: int, seconds: float) -> float:
+    """Events/s of the stock runner, over as much of the log as it gets through in `seconds`."""
+    started = time.perf_counter()
+    with ProjectionRunner(
+        application_class=BenchMarketplace,
+        projection_class=StockTrackingOnly,
+        view_class=PostgresTrackingRecorder,
+        env=env,
+    ) as runner:
+        with contextlib.suppress(TimeoutError):
+            runner.wait(head, timeout=seconds)
+        reached = runner.projection.view.max_tracking_id(BenchMarketplace.name) or 0
+    return reached / (time.perf_counter() - started)
+
+
+def read_rate(app: Marketplace) -> float:
+    """The ceiling: the notification log read in pages of 1,000 and every event decoded."""
+    started = time.perf_counter()
+    position, count = 0, 0
+    while True:
+        page = app.recorder.select_notifications(position, 1_000, inclusive_of_start=False)
+        if not page:
+            break
+        for notification in page:
+            app.mapper.to_domain_event(notification)
+        count += len(page)
+        position = page[-1].id
+    return count / (time.perf_counter() - started)
+
+
+def bounded(step: Callable[[], int], position: Callable[[], int], seconds: float) -> tuple[int, float]:
+    """(log positions processed, seconds taken), stepping until caught up or out of time."""
+    started = time.perf_counter()
+    first = position()
+    while time.perf_counter() - started < seconds and step():
+        pass
+    return position() - first, time.perf_counter() - started
+
+
+def measure(kind: str, ctx: Context, events: int) -> list[Figure]:
+    budget = 45.0 if ctx.sizes.quick else 300.0
+    figures: list[Figure] = []
+    with backend(kind, ctx.postgres_dsn) as env:
+        app = marketplace(env)
+        head = fill(app, events)
+        db = database_for(env)
+        try:
+            ceiling = read_rate(app)
+            figures.append(
+                Figure("catchup", kind, "ceiling: read + decode the log, pages of 1,000", ceiling, "events/s")
+            )
+            models = Projections(app, db, wakeup=PollingWakeup())
+            models.prepare()
+            group = models.group
+
+            def lowest() -> int:
+                return min(f.position for f in group.followers)
+
+            done, seconds = bounded(group.step, lowest, budget)
+            rate = done / seconds
+            partial = "" if done >= head else f", first {done:,} in {budget:.0f} s"
+            targets: tuple[Target, ...] = ()
+            if kind == "postgres":
+                targets = (Target("≥ 30,000 events/s", minimum=30_000),)
+            names = ", ".join(models.followers)
+            ctx.notes.append(f"{kind}: read models: {names}")
+            figures.append(
+                Figure(
+                    "catchup",
+                    kind,
+                    f"catch-up, all read models, {head:,} events{partial}",
+                    rate,
+                    "events/s",
+                    "read + decode",
+                    ceiling,
+                    targets,
+                )
+            )
+            if kind == "postgres":
+                stock = stock_runner_rate(env, head, STOCK_SECONDS)
+                figures.append(
+                    Figure("catchup", kind, "stock ProjectionRunner, tracking only", stock, "events/s")
+                )
+                figures.append(
+                    Figure(
+                        "catchup",
+                        kind,
+                        "catch-up, all read models, vs the stock runner",
+                        rate,
+                        "events/s",
+                        "stock runner",
+                        stock,
+                        (Target("≥ 10 times the stock runner", minimum=10, on_ratio=True),),
+                    )
+                )
+            bare = Follower(TrackingOnly(db.dialect), app, db, wakeup=PollingWakeup())
+            bare.prepare()
+            done_bare, seconds_bare = bounded(bare.step, lambda: bare.position, budget)
+            figures.append(
+                Figure(
+                    "catchup",
+                    kind,
+                    "catch-up, tracking only (the follower's own cost)",
+                    done_bare / seconds_bare,
+                    "events/s",
+                    "read + decode",
+                    ceiling,
+                )
+            )
+            for follower in group.followers:
+                reset(follower)
+            done, seconds = bounded(group.step, lowest, budget)
+            projected = head / (done / seconds)
+            rebuild_targets: tuple[Target, ...] = ()
+            if kind == "postgres":
+                rebuild_targets = (Target("1,000,000 events in < 60 s", maximum=60),)
+            how = "" if done >= head else f" (projected from the first {done:,} in {budget:.0f} s)"
+            figures.append(
+                Figure(
+                    "catchup",
+                    kind,
+                    f"full rebuild, all read models, time for 1,000,000 events{how}",
+                    1_000_000 / (done / seconds),
+                    "s",
+                    targets=rebuild_targets,
+                    note=f"{done / seconds:,.0f} events/s; {head:,} events would take {projected:,.0f} s",
+                )
+            )
+            models.close()
+        finally:
+            db.close()
+            app.close()
+    return figures
+
+
+def run(ctx: Context) -> list[Figure]:
+    figures = measure("postgres", ctx, ctx.sizes.catch_up_events)
+    figures += measure(
+        "sqlite", ctx, min(ctx.sizes.catch_up_events, 200_000 if ctx.sizes.quick else 1_000_000)
+    )
+    for f in figures:
+        if f.note:
+            ctx.notes.append(f"{f.backend} {f.what}: {f.note}")
+    return figures

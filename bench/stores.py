@@ -1,0 +1,94 @@
+"""Event stores to run benchmarks on: a fresh PostgreSQL schema or a temporary SQLite file, both
+dropped afterwards, and ways of filling them with realistic gig lifecycles quickly."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import psycopg
+from eventsourcing.persistence import StoredEvent
+
+from domain.marketplace import Marketplace
+from tests.conftest import FakeClock, postgres_env, sqlite_env
+from tests.integration.projections.event_stream import stream
+
+TEMPLATE_EVENTS = 4_000
+INSERT_BATCH = 5_000
+
+
+def postgres_reachable(dsn: str) -> bool:
+    try:
+        psycopg.connect(dsn, connect_timeout=3).close()
+    except psycopg.Error:
+        return False
+    return True
+
+
+@contextmanager
+def postgres_schema(dsn: str) -> Iterator[str]:
+    schema = "bench_" + uuid.uuid4().hex[:8]
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield schema
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@contextmanager
+def backend(kind: str, dsn: str) -> Iterator[dict[str, str]]:
+    """An event-store environment for the Marketplace (the msgspec codec, as in production)."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield sqlite_env(Path(tmp) / "bench.db")
+        return
+    with postgres_schema(dsn) as schema:
+        yield postgres_env(schema)
+
+
+def template(app: Marketplace, events: int = TEMPLATE_EVENTS) -> list[StoredEvent]:
+    """The stored events of gigs taken down every lifecycle path (see `event_stream.gig_story`)."""
+    for _head in stream(app, events, batch=200):
+        pass
+    stored: list[StoredEvent] = []
+    start = 1
+    while True:
+        page = app.recorder.select_notifications(start, 1_000)
+        if not page:
+            return stored
+        stored.extend(StoredEvent(n.originator_id, n.originator_version, n.topic, n.state) for n in page)
+        start = page[-1].id + 1
+
+
+def fill(app: Marketplace, events: int) -> int:
+    """At least `events` events: the template's gigs recorded again and again under fresh ids.
+    Copying stored bytes fills a million events in seconds rather than a million commands."""
+    stored = template(app, min(events, TEMPLATE_EVENTS))
+    written = len(stored)
+    while written < events:
+        fresh: dict[UUID, UUID] = {}
+        batch: list[StoredEvent] = []
+        for event in stored:
+            original = UUID(str(event.originator_id))
+            new_id = fresh.setdefault(original, uuid4())
+            batch.append(StoredEvent(new_id, event.originator_version, event.topic, event.state))
+            if len(batch) >= INSERT_BATCH:
+                app.recorder.insert_events(batch)
+                written += len(batch)
+                batch = []
+            if written + len(batch) >= events:
+                break
+        if batch:
+            app.recorder.insert_events(batch)
+            written += len(batch)
+    return app.recorder.max_notification_id() or 0
+
+
+def marketplace(env: dict[str, str]) -> Marketplace:
+    return Marketplace(env, clock=FakeClock())
