@@ -20,6 +20,7 @@ from projections.board import Board
 from projections.database import Database
 from projections.due_timers import DueTimers
 from projections.employer_dashboard import EmployerDashboard
+from projections.fairness import FairnessModel
 from projections.follower import Follower
 from projections.follower_group import FollowerGroup, rebuild_group
 from projections.gig_detail import GigDetail
@@ -32,7 +33,8 @@ from projections.timer_worker import TimerWorker
 from projections.wakeup import PollingWakeup, SubscriptionWakeup, Wakeup
 
 MODELS: dict[str, type[ReadModel]] = {
-    model.name: model for model in (Board, GigDetail, EmployerDashboard, StudentPortfolio, DueTimers)
+    model.name: model
+    for model in (Board, GigDetail, EmployerDashboard, StudentPortfolio, DueTimers, FairnessModel)
 }
 
 
