@@ -7,6 +7,7 @@ event that makes it moot is projected.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from domain.gig import Gig
 from projections.columns import iso, iso_or_none
 from projections.database import Connection, Database
 from projections.gig_states import RELEASED_HOW, SETTLED, status_after
-from projections.read_model import ReadModel, handles
+from projections.read_model import Dialect, ReadModel, handles
 
 # (timer name, the date column that arms it, the status it needs; None: any status)
 TIMERS: tuple[tuple[str, str, str | None], ...] = (
@@ -25,11 +26,22 @@ TIMERS: tuple[tuple[str, str, str | None], ...] = (
     ("expire_deadline", "deadline", "posted"),
     ("reveal_ratings", "ratings_due_at", None),
 )
-_DERIVE = " UNION ALL ".join(
-    f"SELECT gig_id, '{name}', {column} FROM timer_gigs WHERE gig_id = :gig_id AND {column} IS NOT NULL"
-    + (f" AND status = '{status}'" if status else " AND ratings_revealed = 0")
-    for name, column, status in TIMERS
-)
+
+
+def _derive(gigs: str) -> str:
+    """The armed timers of the gigs matching `gigs` (a condition on gig_id), from their rows."""
+    return " UNION ALL ".join(
+        f"SELECT gig_id, '{name}', {column} FROM timer_gigs WHERE {gigs} AND {column} IS NOT NULL"
+        + (f" AND status = '{status}'" if status else " AND ratings_revealed = 0")
+        for name, column, status in TIMERS
+    )
+
+
+# The gigs whose rows a page changed; a list on PostgreSQL, a JSON array on SQLite.
+_PAGE_GIGS = {
+    "postgres": "gig_id = ANY(:gig_ids)",
+    "sqlite": "gig_id IN (SELECT value FROM json_each(:gig_ids))",
+}
 
 
 class DueTimers(ReadModel):
@@ -46,11 +58,32 @@ class DueTimers(ReadModel):
             "CREATE INDEX IF NOT EXISTS due_timers_by_time ON due_timers (due_at, gig_id)",
         ]
 
+    def __init__(self, dialect: Dialect) -> None:
+        super().__init__(dialect)
+        self._changed: dict[str, None] = {}
+        self._page_gigs = _PAGE_GIGS[dialect]
+
+    def page_started(self) -> None:
+        self._changed = {}
+
+    def page_finished(self, conn: Connection) -> None:
+        """Re-derive the timers of every gig the page changed, once per gig: the timers depend
+        only on the gig's row as the page left it, so this equals deriving after each event."""
+        if not self._changed:
+            return
+        gig_ids: Any = list(self._changed)
+        if self.dialect == "sqlite":
+            gig_ids = json.dumps(gig_ids)
+        self._changed = {}
+        conn.execute(f"DELETE FROM due_timers WHERE {self._page_gigs}", {"gig_ids": gig_ids})
+        conn.execute(
+            f"INSERT INTO due_timers (gig_id, name, due_at) {_derive(self._page_gigs)}", {"gig_ids": gig_ids}
+        )
+
     def _set(self, conn: Connection, event: Any, sets: str, **params: Any) -> None:
         gig_id = str(event.originator_id)
         conn.execute(f"UPDATE timer_gigs SET {sets} WHERE gig_id = :gig_id", {"gig_id": gig_id, **params})
-        conn.execute("DELETE FROM due_timers WHERE gig_id = :gig_id", {"gig_id": gig_id})
-        conn.execute(f"INSERT INTO due_timers (gig_id, name, due_at) {_DERIVE}", {"gig_id": gig_id})
+        self._changed[gig_id] = None
 
     def _status(self, conn: Connection, event: Any, sets: str = "", **params: Any) -> None:
         self._set(conn, event, "status = :status" + sets, status=status_after(event), **params)

@@ -134,12 +134,14 @@ class Follower:
         self._write(page, end, pipeline=False)
 
     def _write(self, page: Sequence[Notification], end: int, *, pipeline: bool) -> None:
+        self.model.page_started()
         with self.db.transaction(pipeline=pipeline) as conn:
             for index, notification in enumerate(page):
                 try:
                     self.model.handle(conn, self.mapper.to_domain_event(notification))
                 except Exception as e:
                     raise PoisonEvent(index, e) from e
+            self.model.page_finished(conn)
             tracking.advance(
                 conn, self.name, self.position, end, self.now(), lock=self.db.dialect == "postgres"
             )

@@ -110,9 +110,11 @@ class FollowerGroup:
                 for follower in followers:
                     handled = self._topics[follower.name]
                     model, position = follower.model, follower.position
+                    model.page_started()
                     for notification, event in events:
                         if notification.id > position and notification.topic in handled:
                             model.handle(conn, event)
+                    model.page_finished(conn)
                 tracking.move_positions(conn, moves, now)
         except Exception as e:
             raise _FallBack from e
@@ -173,7 +175,6 @@ class FollowerGroup:
         self.wakeup.nudge()
         if self._thread is not None:
             self._thread.join(timeout)
-
 
 
 def rebuild_group(group: FollowerGroup, progress: Callable[[Progress], None] | None = None) -> list[Progress]:

@@ -75,6 +75,14 @@ class ReadModel:
         classes: set[type] = {sub for cls in self._handlers for sub in _with_subclasses(cls)}
         return tuple(sorted(get_topic(cls) for cls in classes))
 
+    def page_started(self) -> None:
+        """Before a page's events are handled. A model that defers work to the end of the page
+        (to do it once per row rather than once per event) forgets here what a page that
+        rolled back left behind."""
+
+    def page_finished(self, conn: Connection) -> None:
+        """After a page's events, in the same transaction, before the position moves."""
+
     def handle(self, conn: Connection, event: Any) -> None:
         for cls in type(event).__mro__:
             handler = self._handlers.get(cls)
