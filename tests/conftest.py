@@ -14,6 +14,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from api.settings import DatabaseSettings
+from domain.marketplace import Marketplace
 from projections.database import Database, PostgresDatabase, SQLiteDatabase
 
 POSTGRES_DSN = os.environ.get("FAIRGIG_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -85,17 +87,8 @@ def postgres_schema() -> Iterator[str]:
 
 
 def postgres_env(schema: str) -> dict[str, str]:
-    info = psycopg.conninfo.conninfo_to_dict(POSTGRES_DSN)
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": str(info.get("dbname", "test")),
-        "POSTGRES_HOST": str(info.get("host", "127.0.0.1")),
-        "POSTGRES_PORT": str(info.get("port", "5432")),
-        "POSTGRES_USER": str(info.get("user", "postgres")),
-        "POSTGRES_PASSWORD": str(info.get("password", "")),
-        "POSTGRES_SCHEMA": schema,
-        **CODEC_ENV,
-    }
+    """The Marketplace's environment on PostgreSQL, built as the application builds it."""
+    return DatabaseSettings(url=POSTGRES_DSN, schema=schema).event_store_env("Marketplace")
 
 
 def sqlite_env(path: Path) -> dict[str, str]:
@@ -116,3 +109,19 @@ def database_for(env: dict[str, str]) -> Database:
     if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
         return SQLiteDatabase(env["SQLITE_DBNAME"])
     return PostgresDatabase(POSTGRES_DSN, schema=env["POSTGRES_SCHEMA"])
+
+
+@pytest.fixture
+def app(store_env: dict[str, str], clock: FakeClock) -> Iterator[Marketplace]:
+    """The Marketplace on each backend, on the controllable clock."""
+    marketplace = Marketplace(store_env, clock=clock)
+    yield marketplace
+    marketplace.close()
+
+
+@pytest.fixture
+def db(store_env: dict[str, str]) -> Iterator[Database]:
+    """The read-side database on the same backend as `store_env`."""
+    database = database_for(store_env)
+    yield database
+    database.close()

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from domain.marketplace import Marketplace
@@ -11,24 +9,12 @@ from projections.audit_log import EventsTable
 from projections.database import Database
 from projections.follower import Follower
 from projections.ledger import Ledger
-from tests.conftest import FakeClock, database_for
+from tests.conftest import FakeClock
 from tests.integration.finance.money_paths import Cashier, MoneyRun
 from tests.stripe_server import LocalStripe
 from tests.stripe_server.fixtures import stripe_gateway, stripe_server
 
 __all__ = ["stripe_gateway", "stripe_server"]
-
-
-@pytest.fixture
-def app(store_env: dict[str, str], clock: FakeClock) -> Marketplace:
-    return Marketplace(store_env, clock=clock)
-
-
-@pytest.fixture
-def db(store_env: dict[str, str]) -> Iterator[Database]:
-    database = database_for(store_env)
-    yield database
-    database.close()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from projections.database import Database
 from projections.registry import Projections
 from projections.supervision import RetryPolicy
 from projections.wakeup import PollingWakeup
-from tests.conftest import FakeClock, database_for
+from tests.conftest import FakeClock
 from tests.integration.projections.factories import Market
 
 
@@ -18,13 +18,6 @@ def market(store_env: dict[str, str], clock: FakeClock) -> Iterator[Market]:
     app = Marketplace(store_env, clock=clock)
     yield Market(app, clock)
     app.close()
-
-
-@pytest.fixture
-def db(store_env: dict[str, str]) -> Iterator[Database]:
-    database = database_for(store_env)
-    yield database
-    database.close()
 
 
 @pytest.fixture
