@@ -81,6 +81,8 @@ class Gig(Aggregate):
         self.payout_refs: list[str] = []
         self.refund_refs: list[str] = []
         self.payout_failures: list[dict[str, Any]] = []
+        self.stray_payments: dict[str, Money] = {}
+        self.stray_refunds: dict[str, str] = {}
 
     # ---- creation and drafting -------------------------------------------------------------
 
@@ -533,6 +535,53 @@ class Gig(Aggregate):
         def apply(self, gig: Any) -> None:
             gig.refunded = self.amount if gig.refunded is None else gig.refunded + self.amount
             gig.refund_refs.append(self.refund_ref)
+
+    # ---- payments that arrive when the gig no longer awaits them -----------------------------
+
+    def record_stray_funding(self, actor: Actor, payment_ref: str, amount: Money, now: datetime) -> None:
+        """A charge that succeeded after the gig stopped waiting for it (cancelled, or its funding
+        window closed): it is recorded so that it is refunded in full, never kept."""
+        self._require_system(actor, "payments")
+        if (
+            payment_ref == self.payment_ref
+            or payment_ref in self.stray_payments
+            or payment_ref in self.stray_refunds
+        ):
+            return
+        self.trigger_event(self.StrayFundingRecorded, timestamp=now, payment_ref=payment_ref, amount=amount)
+
+    class StrayFundingRecorded(Aggregate.Event):
+        payment_ref: str
+        amount: Money
+
+        def apply(self, gig: Any) -> None:
+            gig.stray_payments[self.payment_ref] = self.amount
+
+    def record_stray_refund(
+        self, actor: Actor, payment_ref: str, refund_ref: str, amount: Money, now: datetime
+    ) -> None:
+        self._require_system(actor, "payments")
+        owed = self.stray_payments.get(payment_ref)
+        if owed is None or amount != owed:
+            raise SettlementMismatch(
+                f"no stray payment {payment_ref} of {amount} to refund", gig_id=str(self.id)
+            )
+        self.trigger_event(
+            self.StrayFundingRefunded,
+            timestamp=now,
+            payment_ref=payment_ref,
+            refund_ref=refund_ref,
+            amount=amount,
+        )
+
+    class StrayFundingRefunded(Aggregate.Event):
+        payment_ref: str
+        refund_ref: str
+        amount: Money
+
+        def apply(self, gig: Any) -> None:
+            gig.stray_payments.pop(self.payment_ref, None)
+            gig.stray_refunds[self.payment_ref] = self.refund_ref
 
     # ---- double-blind ratings --------------------------------------------------------------
 

@@ -195,6 +195,16 @@ class Marketplace(Application[UUID]):
     def record_refund(self, gig_id: UUID, refund_ref: str, amount: Money) -> Receipt:
         return self._command(gig_id, None, lambda g, now: g.record_refund(PAYMENTS, refund_ref, amount, now))
 
+    def record_stray_funding(self, gig_id: UUID, payment_ref: str, amount: Money) -> Receipt:
+        return self._command(
+            gig_id, None, lambda g, now: g.record_stray_funding(PAYMENTS, payment_ref, amount, now)
+        )
+
+    def record_stray_refund(self, gig_id: UUID, payment_ref: str, refund_ref: str, amount: Money) -> Receipt:
+        return self._command(
+            gig_id, None, lambda g, now: g.record_stray_refund(PAYMENTS, payment_ref, refund_ref, amount, now)
+        )
+
     # ---- plumbing --------------------------------------------------------------------------
 
     def _command(

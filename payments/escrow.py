@@ -10,13 +10,15 @@ back-off; a refusal for good (GatewayError) is recorded as a PayoutFailed event 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from domain.accounts_app import AccountNotFound, Accounts
-from domain.gig import Gig
+from domain.gig import Gig, Status
 from domain.gig_errors import InvalidTransition, SettlementMismatch
 from domain.marketplace import Marketplace
+from domain.money import Money
 from payments.gateway import Funding, GatewayError, PaymentGateway
 from payments.payout_queue import PayoutQueue
 
@@ -57,6 +59,8 @@ class EscrowProcess:
             self.request_funding(event.originator_id, event.originator_version)
         elif isinstance(event, Gig.Settled):
             self.settle(event.originator_id)
+        elif isinstance(event, Gig.StrayFundingRecorded):
+            self.refund_strays(event.originator_id)
 
     def request_funding(self, gig_id: UUID, published_version: int) -> Funding | None:
         """Create (or replay) the charge for a published gig; record it if it settled at once."""
@@ -71,14 +75,37 @@ class EscrowProcess:
             self.record_funding(gig_id, funding.reference)
         return funding
 
-    def record_funding(self, gig_id: UUID, payment_ref: str) -> None:
+    def record_funding(self, gig_id: UUID, payment_ref: str, amount: Money | None = None) -> None:
+        """A charge succeeded. If the gig still awaits it, it is funded; if not (cancelled, or the
+        funding window closed while the employer paid), the charge is refunded in full."""
         gig = self.marketplace.get_gig(gig_id)
         if gig.payment_ref == payment_ref:
             return
-        try:
-            self.marketplace.record_funding(gig_id, payment_ref, gig.charge_amount)
-        except InvalidTransition:
-            log.warning("funding %s arrived for gig %s that is %s", payment_ref, gig_id, gig.status)
+        if gig.status is Status.AWAITING_FUNDING:
+            try:
+                self.marketplace.record_funding(gig_id, payment_ref, gig.charge_amount)
+                return
+            except InvalidTransition:
+                gig = self.marketplace.get_gig(gig_id)  # it moved on meanwhile: treat it as stray
+        log.warning("funding %s arrived for gig %s that is %s: refunding it", payment_ref, gig_id, gig.status)
+        charged = amount if amount is not None else gig.charge_amount
+        self.marketplace.record_stray_funding(gig_id, payment_ref, charged)
+        self.refund_strays(gig_id)
+
+    def refund_strays(self, gig_id: UUID) -> None:
+        gig = self.marketplace.get_gig(gig_id)
+        for payment_ref, amount in list(gig.stray_payments.items()):
+            try:
+                ref = self.gateway.refund(
+                    gig_id=str(gig_id),
+                    payment=payment_ref,
+                    amount=amount,
+                    idempotency_key=f"stray-refund:{gig_id}:{payment_ref}",
+                )
+            except GatewayError as e:
+                self.marketplace.record_payout_failure(gig_id, f"refund failed: {e}", e.code)
+                continue
+            self._record(self.marketplace.record_stray_refund, gig_id, payment_ref, ref, amount)
 
     def settle(self, gig_id: UUID) -> None:
         """Move whatever the gig's settlement still owes: the student's share, the employer's refund."""
@@ -107,7 +134,7 @@ class EscrowProcess:
         except GatewayError as e:
             self.marketplace.record_payout_failure(gig.id, f"refund failed: {e}", e.code)
             return
-        self._record(lambda: self.marketplace.record_refund(gig.id, ref, owed))
+        self._record(self.marketplace.record_refund, gig.id, ref, owed)
 
     def _pay_student(self, gig: Gig) -> None:
         owed = gig.student_outstanding
@@ -134,7 +161,7 @@ class EscrowProcess:
             self.queue.wait(gig.id, student_id)
             self.marketplace.record_payout_failure(gig.id, str(e), e.code)
             return
-        self._record(lambda: self.marketplace.record_payout(gig.id, ref, owed))
+        self._record(self.marketplace.record_payout, gig.id, ref, owed)
         self.queue.done(gig.id)
 
     def _payout_account(self, student_id: UUID) -> str | None:
@@ -147,9 +174,9 @@ class EscrowProcess:
         return account.payout_account_id
 
     @staticmethod
-    def _record(record: Any) -> None:
+    def _record(record: Callable[..., Any], *args: Any) -> None:
         try:
-            record()
+            record(*args)
         except SettlementMismatch:
             # A concurrent run of this process recorded it first; the gateway replayed the same ref.
             log.info("movement already recorded by a concurrent run")

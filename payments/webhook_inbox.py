@@ -65,7 +65,7 @@ class WebhookInbox:
     def _act(self, event: WebhookEvent) -> None:
         if isinstance(event, FundingSucceeded):
             try:
-                self.escrow.record_funding(UUID(event.gig_id), event.payment_ref)
+                self.escrow.record_funding(UUID(event.gig_id), event.payment_ref, event.amount)
             except (GigNotFound, ValueError):
                 log.warning("funding %s names no gig of ours (%s)", event.payment_ref, event.gig_id)
         elif isinstance(event, FundingFailed):

@@ -26,6 +26,8 @@ from projections.read_model import ReadModel, handles
 
 ESCROW = "escrow"
 FEES_HELD = "escrow:fees"
+# A charge that arrived after the gig stopped awaiting it, held only until it is refunded in full.
+STRAY = "escrow:stray"
 PLATFORM_FEES = "platform:fees"
 
 Kind = Literal["charge", "settlement", "transfer", "refund"]
@@ -134,6 +136,12 @@ def post(book: GigBook, event: object) -> tuple[GigBook, list[Posting]]:
         who = str(event.student_id)
         ref = event.transfer_ref
         return book, _move(payable("student", who), student(who), event.amount, "transfer", ref)
+    if isinstance(event, Gig.StrayFundingRecorded):
+        who = employer(_require(book.employer_id, "an employer"))
+        return book, _move(who, STRAY, event.amount, "charge", event.payment_ref)
+    if isinstance(event, Gig.StrayFundingRefunded):
+        who = employer(_require(book.employer_id, "an employer"))
+        return book, _move(STRAY, who, event.amount, "refund", event.refund_ref)
     if isinstance(event, Gig.RefundRecorded):
         who = _require(book.employer_id, "an employer")
         return book, _move(payable("employer", who), employer(who), event.amount, "refund", event.refund_ref)
@@ -190,6 +198,7 @@ class Ledger(ReadModel):
     @handles(
         Gig.DraftCreated, Gig.Published, Gig.Claimed, Gig.ClaimReleased, Gig.FundingRecorded,
         Gig.Settled, Gig.PayoutRecorded, Gig.PayoutFailed, Gig.RefundRecorded,
+        Gig.StrayFundingRecorded, Gig.StrayFundingRefunded,
     )  # fmt: skip
     def on_money_event(self, conn: Connection, event: Any) -> None:
         self.record(conn, event, self.events.position_of(conn, event.originator_id, event.originator_version))
