@@ -134,10 +134,6 @@ def production_env(ctx: Context, schema: str, **overrides: Any) -> dict[str, str
 
 VARIANTS: dict[str, dict[str, str]] = {
     "with the library's aggregate cache (fast-forwarding)": {"AGGREGATE_CACHE_MAXSIZE": "10000"},
-    "with the library's insert function (POSTGRES_ENABLE_DB_FUNCTIONS)": {
-        "POSTGRES_ENABLE_DB_FUNCTIONS": "y"
-    },
-    "with both": {"AGGREGATE_CACHE_MAXSIZE": "10000", "POSTGRES_ENABLE_DB_FUNCTIONS": "y"},
 }
 
 
