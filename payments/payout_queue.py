@@ -23,7 +23,9 @@ class PayoutQueue:
     def wait(self, gig_id: UUID, student_id: UUID) -> bool:
         """Queue the gig's payout; True if it was not waiting already."""
         with self.db.transaction() as conn:
-            known = conn.fetchone("SELECT 1 AS known FROM payout_waiting WHERE gig_id = :g", {"g": str(gig_id)})
+            known = conn.fetchone(
+                "SELECT 1 AS known FROM payout_waiting WHERE gig_id = :g", {"g": str(gig_id)}
+            )
             if known is None:
                 conn.execute(
                     "INSERT INTO payout_waiting (gig_id, student_id) VALUES (:g, :s)",

@@ -146,10 +146,7 @@ def ledger_movements(db: Database, since: datetime, until: datetime) -> list[Mov
             " GROUP BY kind, reference, gig_id, currency ORDER BY MIN(position)",
             {"since": iso(since), "until": iso(until)},
         )
-    return [
-        Movement(r["kind"], r["reference"], r["gig_id"], _money(r), parse_iso(r["at"]))
-        for r in rows
-    ]
+    return [Movement(r["kind"], r["reference"], r["gig_id"], _money(r), parse_iso(r["at"])) for r in rows]
 
 
 def reconcile_period(
