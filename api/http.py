@@ -45,20 +45,22 @@ def command_response(
     receipt: Receipt,
     *,
     status_code: int = 200,
+    settled: bool = False,
     **extra: Any,
 ) -> Response[CommandResult]:
-    """The gig as the command left it (and as any money it released left it), with the log
-    position the caller's next read will wait for."""
-    gig = container.marketplace.get_gig(receipt.gig_id)
-    position = (
-        max(receipt.position or 0, container.log_head() if gig.version > receipt.version else 0) or None
-    )
+    """The gig as the command left it, with the log position the caller's next read will wait
+    for. After a decision that released money (`settled`), the gig is read again, as paying or
+    refunding moved it on."""
+    status, version, position = receipt.status, receipt.version, receipt.position
+    if settled:
+        gig = container.marketplace.get_gig(receipt.gig_id)
+        status, version = gig.status.value, gig.version
+        if version > receipt.version:
+            position = container.log_head()
     container.writes.remember(principal_of(request).account_id, position)
     container.projections.nudge()
-    result = CommandResult(
-        id=receipt.gig_id, status=gig.status.value, version=gig.version, position=position, **extra
-    )
-    headers = {"ETag": f'"{gig.version}"'}
+    result = CommandResult(id=receipt.gig_id, status=status, version=version, position=position, **extra)
+    headers = {"ETag": f'"{version}"'}
     if position is not None:
         headers[POSITION_HEADER] = str(position)
     return Response(result, status_code=status_code, headers=headers)

@@ -49,6 +49,7 @@ class Receipt:
     gig_id: UUID
     version: int
     position: int | None
+    status: str = ""
 
 
 class Marketplace(Application[UUID]):
@@ -231,4 +232,4 @@ class Marketplace(Application[UUID]):
     def _save(self, gig: Gig) -> Receipt:
         recordings = self.save(gig)
         position = recordings[-1].notification.id if recordings else None
-        return Receipt(gig.id, gig.version, position)
+        return Receipt(gig.id, gig.version, position, gig.status.value)

@@ -31,7 +31,7 @@ class AdminController(Controller):
             actor_of(request), gid, data.student_share_percent, expected_version(request)
         )
         container.settle_soon(gid)
-        return command_response(request, container, receipt)
+        return command_response(request, container, receipt, settled=True)
 
     @post("/users/{user_id:str}/roles", operation_id="grantRoles", sync_to_thread=True, status_code=200)
     def grant(

@@ -30,7 +30,7 @@ class GigDraftController(Controller):
             funding = container.escrow.request_funding(gid, receipt.version)
         except GatewayUnavailable:
             funding = None  # the escrow follower retries; the gig waits in awaiting_funding
-        return command_response(request, container, receipt, funding=funding_out(funding))
+        return command_response(request, container, receipt, settled=True, funding=funding_out(funding))
 
     @post("/{gig_id:str}/cancel", operation_id="cancelGig", sync_to_thread=True, status_code=200)
     def cancel(
@@ -41,4 +41,4 @@ class GigDraftController(Controller):
             actor_of(request), gid, data.reason, expected_version(request)
         )
         container.settle_soon(gid)
-        return command_response(request, container, receipt)
+        return command_response(request, container, receipt, settled=True)

@@ -49,9 +49,10 @@ class GigReviewController(Controller):
             "reject": market.reject_submission,
         }[data.decision]
         receipt = decide(actor, gid, data.feedback, version)
-        if data.decision == "approve":
+        settled = data.decision == "approve"
+        if settled:
             container.settle_soon(gid)
-        return command_response(request, container, receipt)
+        return command_response(request, container, receipt, settled=settled)
 
     @post(
         "/rating",
