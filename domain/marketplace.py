@@ -7,6 +7,8 @@ and the log position of its last event, so callers can wait for read models to i
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +30,80 @@ from domain.policy import LifecyclePolicy
 
 PAYMENTS = Actor(None, frozenset({"payments"}))
 _RETRIES_ON_CONFLICT = 3
+GROUP_COMMIT_ENV = "FAIRGIG_GROUP_COMMIT"
+_GROUP_LIMIT = 64
+
+
+class _Pending:
+    """One command's decided gig, waiting for the writer that saves it."""
+
+    __slots__ = ("done", "error", "gig", "receipt")
+
+    def __init__(self, gig: Gig) -> None:
+        self.gig = gig
+        self.done = False
+        self.receipt: Receipt | None = None
+        self.error: BaseException | None = None
+
+
+class GroupCommit:
+    """Saves the gigs that concurrent commands decided in one transaction.
+
+    The first command thread to arrive while nobody is writing becomes the writer: it takes
+    every gig waiting (up to `_GROUP_LIMIT`) and saves them with one `Application.save(*gigs)`,
+    which the recorder inserts atomically under its table lock, so the log stays gap-free and in
+    commit order. Threads arriving meanwhile queue and are saved by the next writer, so under
+    load many commands share one commit. If the group's insert hits a uniqueness violation (some
+    gig was written concurrently), each gig is saved again alone: only the stale one fails with
+    `IntegrityError`, and its command decides again on the fresh gig, as it would alone."""
+
+    def __init__(self, save: Callable[[list[Gig]], list[Receipt]]) -> None:
+        self._save = save
+        self._cond = threading.Condition()
+        self._queue: list[_Pending] = []
+        self._writing = False
+
+    def save(self, gig: Gig) -> Receipt:
+        slot = _Pending(gig)
+        with self._cond:
+            self._queue.append(slot)
+            while self._writing and not slot.done:
+                self._cond.wait()
+            if not slot.done:
+                self._writing = True
+                batch, self._queue = self._queue[:_GROUP_LIMIT], self._queue[_GROUP_LIMIT:]
+        if not slot.done:
+            try:
+                self._write(batch)
+            finally:
+                with self._cond:
+                    self._writing = False
+                    for pending in batch:
+                        pending.done = True
+                    self._cond.notify_all()
+        if slot.error is not None:
+            raise slot.error
+        assert slot.receipt is not None
+        return slot.receipt
+
+    def _write(self, batch: list[_Pending]) -> None:
+        try:
+            for pending, receipt in zip(batch, self._save([p.gig for p in batch]), strict=True):
+                pending.receipt = receipt
+            return
+        except IntegrityError as e:
+            if len(batch) == 1:
+                batch[0].error = e
+                return
+        except BaseException as e:
+            for pending in batch:
+                pending.error = e
+            return
+        for pending in batch:  # the group conflicted: find which, one gig per transaction
+            try:
+                (pending.receipt,) = self._save([pending.gig])
+            except BaseException as e:
+                pending.error = e
 
 
 class GigNotFound(GigError):
@@ -61,6 +137,8 @@ class Marketplace(Application[UUID]):
         super().__init__(env)
         self.clock = clock
         self.policy = policy or LifecyclePolicy()
+        grouped = self.env.get(GROUP_COMMIT_ENV) or os.environ.get(GROUP_COMMIT_ENV, "1")
+        self._group = GroupCommit(self._save_together) if grouped not in ("0", "false", "no") else None
 
     # ---- queries used to decide commands ---------------------------------------------------
 
@@ -230,6 +308,21 @@ class Marketplace(Application[UUID]):
         raise ConcurrentUpdate("the gig kept changing concurrently; try again", gig_id=str(gig_id))
 
     def _save(self, gig: Gig) -> Receipt:
-        recordings = self.save(gig)
-        position = recordings[-1].notification.id if recordings else None
-        return Receipt(gig.id, gig.version, position, gig.status.value)
+        if self._group is not None:
+            return self._group.save(gig)
+        (receipt,) = self._save_together([gig])
+        return receipt
+
+    def _save_together(self, gigs: list[Gig]) -> list[Receipt]:
+        """Save `gigs` in one transaction; a receipt per gig with the position of its last event."""
+        pending = [list(g._pending_events) for g in gigs]
+        try:
+            recordings = self.save(*gigs)
+        except BaseException:
+            for gig, events in zip(gigs, pending, strict=True):  # saving drained them; keep them
+                gig._pending_events[:0] = events
+            raise
+        last: dict[UUID, int] = {}
+        for recording in recordings:
+            last[recording.domain_event.originator_id] = recording.notification.id
+        return [Receipt(g.id, g.version, last.get(g.id), g.status.value) for g in gigs]
