@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 
@@ -139,7 +140,12 @@ class Follower:
             for index, notification in enumerate(page):
                 try:
                     self.model.handle(conn, self.mapper.to_domain_event(notification))
+                    self.model.flush(conn)
                 except Exception as e:
+                    if pipeline and isinstance(e, psycopg.Error):
+                        # Pipelined, a statement's error surfaces at a later fetch, perhaps another
+                        # event's: the page is replayed statement by statement to pin it.
+                        raise
                     raise PoisonEvent(index, e) from e
             self.model.page_finished(conn)
             tracking.advance(

@@ -111,9 +111,11 @@ class FollowerGroup:
                     handled = self._topics[follower.name]
                     model, position = follower.model, follower.position
                     model.page_started()
-                    for notification, event in events:
-                        if notification.id > position and notification.topic in handled:
-                            model.handle(conn, event)
+                    mine = [e for n, e in events if n.id > position and n.topic in handled]
+                    model.page_events(conn, mine)
+                    for event in mine:
+                        model.handle(conn, event)
+                    model.flush(conn)
                     model.page_finished(conn)
                 tracking.move_positions(conn, moves, now)
         except Exception as e:

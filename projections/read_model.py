@@ -8,13 +8,14 @@ model handles are derived from its handlers, so the follower decodes nothing els
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 from typing import Any, ClassVar, Literal, TypeVar
 
 from eventsourcing.utils import get_topic
 
-from projections.database import Connection
+from projections.database import Connection, Row
 
 Dialect = Literal["sqlite", "postgres"]
 Handler = Callable[[Any, Connection, Any], None]
@@ -80,6 +81,14 @@ class ReadModel:
         (to do it once per row rather than once per event) forgets here what a page that
         rolled back left behind."""
 
+    def page_events(self, conn: Connection, events: Sequence[Any]) -> None:
+        """Before a page's events are handled, with all of them (the group's path): a model that
+        buffers its rows loads the rows the page touches here, in one query per table."""
+
+    def flush(self, conn: Connection) -> None:
+        """Write what the handlers buffered. The group calls it once per page; a follower on its
+        own calls it after every event, so a failing write is pinned on the event that caused it."""
+
     def page_finished(self, conn: Connection) -> None:
         """After a page's events, in the same transaction, before the position moves."""
 
@@ -89,3 +98,113 @@ class ReadModel:
             if handler is not None:
                 handler(self, conn, event)
                 return
+
+
+Key = tuple[Any, ...]
+
+# The rows whose key is in a list: a list on PostgreSQL, a JSON array on SQLite.
+_ANY_OF = {
+    "postgres": "{column} = ANY(:keys)",
+    "sqlite": "{column} IN (SELECT value FROM json_each(:keys))",
+}
+
+
+class Rows:
+    """One table's rows as a page leaves them, kept in memory for the page: a handler reads a row
+    here first (then from the database, once) and changes it in place; `flush` writes each changed
+    row once, with one upsert statement sent for all of them, however many events changed it.
+
+    A row that the database does not have is cached as None, so a handler's change to a missing
+    row does nothing, as an UPDATE of no row would."""
+
+    def __init__(self, dialect: Dialect, table: str, key: tuple[str, ...], columns: tuple[str, ...]) -> None:
+        self.dialect = dialect
+        self.table = table
+        self.key = key
+        self.columns = columns
+        self._rows: dict[Key, Row | None] = {}
+        self._dirty: dict[Key, None] = {}
+        self._complete: set[Any] = set()
+        names = ", ".join(columns)
+        where = " AND ".join(f"{k} = :{k}" for k in key)
+        self._select = f"SELECT {names} FROM {table} WHERE {where}"
+        self._select_many = f"SELECT {names} FROM {table} WHERE {_ANY_OF[dialect].format(column=key[0])}"
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+        self._upsert = (
+            f"INSERT INTO {table} ({names}) VALUES ({', '.join(':' + c for c in columns)})"
+            f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+        )
+
+    def reset(self) -> None:
+        self._rows = {}
+        self._dirty = {}
+        self._complete = set()
+
+    def _key(self, row: Row) -> Key:
+        return tuple(row[k] for k in self.key)
+
+    def load(self, conn: Connection, values: Iterable[Any]) -> None:
+        """Read every row whose first key column has one of these values (and that the buffer
+        does not hold yet), in one query; a key of a loaded value that was not found is known
+        to be missing without asking the database again."""
+        wanted = [v for v in dict.fromkeys(values) if v not in self._complete]
+        if not wanted:
+            return
+        self._complete.update(wanted)
+        param: Any = json.dumps(wanted) if self.dialect == "sqlite" else wanted
+        for row in conn.fetchall(self._select_many, {"keys": param}):
+            self._rows.setdefault(self._key(row), row)
+
+    def get(self, conn: Connection, *key: Any) -> Row | None:
+        if key not in self._rows:
+            if key[0] in self._complete:
+                return None
+            self._rows[key] = conn.fetchone(self._select, dict(zip(self.key, key, strict=True)))
+        return self._rows[key]
+
+    def put(self, row: Row) -> Row:
+        """A new row (or one replaced whole): every column must be given."""
+        key = self._key(row)
+        self._rows[key] = row
+        self._dirty[key] = None
+        return row
+
+    def update(self, conn: Connection, *key: Any, **values: Any) -> Row | None:
+        """Set columns of the row, if it exists; return it (None: no such row, nothing done)."""
+        row = self.get(conn, *key)
+        if row is not None:
+            row.update(values)
+            self._dirty[key] = None
+        return row
+
+    def touch(self, row: Row) -> None:
+        """The row was changed in place."""
+        self._dirty[self._key(row)] = None
+
+    def flush(self, conn: Connection) -> None:
+        if not self._dirty:
+            return
+        rows = [self._rows[key] for key in self._dirty]
+        self._dirty = {}
+        conn.executemany(self._upsert, [row for row in rows if row is not None])
+
+
+class BufferedReadModel(ReadModel):
+    """A read model whose handlers change rows in `Rows` buffers rather than in the database."""
+
+    def buffers(self) -> Sequence[Rows]:
+        raise NotImplementedError
+
+    def page_started(self) -> None:
+        for rows in self.buffers():
+            rows.reset()
+
+    def page_events(self, conn: Connection, events: Sequence[Any]) -> None:
+        gig_ids = {str(event.originator_id) for event in events}
+        for rows in self.buffers():
+            if rows.key[0] == "gig_id":
+                rows.load(conn, gig_ids)
+
+    def flush(self, conn: Connection) -> None:
+        for rows in self.buffers():
+            rows.flush(conn)
