@@ -12,7 +12,7 @@ from domain.brief import Brief
 from domain.gig import Gig
 from projections.columns import iso, iso_or_none, settlement_json, to_json
 from projections.database import Connection
-from projections.read_model import ReadModel, handles
+from projections.read_model import BufferedReadModel, Dialect, Rows, handles
 
 _DUE = (
     "funding_expires_at TEXT, claim_expires_at TEXT, review_due_at TEXT, dispute_due_at TEXT,"
@@ -52,38 +52,66 @@ def brief_json(brief: Brief) -> str:
     )
 
 
-class GigDetail(ReadModel):
+_GIG_COLUMNS = (
+    "gig_id", "employer_id", "claimant_id", "status", "version", "brief", "pay_amount", "currency",
+    "fee_amount", "charged_amount", "payment_ref", "paid_to_student", "refunded", "settlement",
+    "revisions_used", "ratings_revealed", "cancel_reason", "created_at", "updated_at", "claimed_at",
+    "funding_expires_at", "claim_expires_at", "review_due_at", "dispute_due_at", "ratings_due_at",
+)  # fmt: skip
+_INSERT_ENTRY = (
+    "INSERT INTO gig_detail_entries (gig_id, version, kind, at, data)"
+    " VALUES (:gig_id, :version, :kind, :at, :data)"
+)
+
+
+class GigDetail(BufferedReadModel):
+    """Each page folds every gig's events into its row in memory (`Rows`) and writes each changed
+    row once at the end of the page, with the page's timeline entries, in two statements."""
+
     name = "gig_detail"
     tables = ("gig_detail_entries", "gig_details")
+
+    def __init__(self, dialect: Dialect) -> None:
+        super().__init__(dialect)
+        self.gigs = Rows(dialect, "gig_details", ("gig_id",), _GIG_COLUMNS)
+        self._entries: list[dict[str, Any]] = []
 
     def schema(self) -> list[str]:
         return list(SCHEMA)
 
+    def buffers(self) -> list[Rows]:
+        return [self.gigs]
+
+    def page_started(self) -> None:
+        super().page_started()
+        self._entries = []
+
+    def flush(self, conn: Connection) -> None:
+        super().flush(conn)
+        if self._entries:
+            entries, self._entries = self._entries, []
+            conn.executemany(_INSERT_ENTRY, entries)
+
     # ---- helpers ---------------------------------------------------------------------------
 
-    def _update(self, conn: Connection, event: Any, sets: str = "", **params: Any) -> None:
-        assignments = "version = :version, updated_at = :at" + (", " + sets if sets else "")
-        conn.execute(
-            f"UPDATE gig_details SET {assignments} WHERE gig_id = :gig_id",
-            {
-                "version": event.originator_version,
-                "at": iso(event.timestamp),
-                "gig_id": str(event.originator_id),
-                **params,
-            },
+    def _update(self, conn: Connection, event: Any, **values: Any) -> dict[str, Any] | None:
+        return self.gigs.update(
+            conn,
+            str(event.originator_id),
+            version=event.originator_version,
+            updated_at=iso(event.timestamp),
+            **values,
         )
 
     def _entry(self, conn: Connection, event: Any, kind: str, **data: Any) -> None:
-        conn.execute(
-            "INSERT INTO gig_detail_entries (gig_id, version, kind, at, data)"
-            " VALUES (:gig_id, :version, :kind, :at, :data)",
+        self._entries.append(
             {
                 "gig_id": str(event.originator_id),
                 "version": event.originator_version,
                 "kind": kind,
                 "at": iso(event.timestamp),
                 "data": to_json(data),
-            },
+            }
         )
 
     # ---- drafting and funding --------------------------------------------------------------
@@ -91,21 +119,24 @@ class GigDetail(ReadModel):
     @handles(Gig.DraftCreated)
     def on_draft_created(self, conn: Connection, event: Gig.DraftCreated) -> None:
         pay = event.brief.pay
-        conn.execute(
-            "INSERT INTO gig_details (gig_id, employer_id, status, version, brief, pay_amount, currency,"
-            " paid_to_student, refunded, revisions_used, ratings_revealed, created_at, updated_at)"
-            " VALUES (:gig_id, :employer_id, 'draft', :version, :brief, :pay_amount, :currency, 0, 0, 0, 0,"
-            " :at, :at)",
-            {
-                "gig_id": str(event.originator_id),
-                "employer_id": str(event.employer_id),
-                "version": event.originator_version,
-                "brief": brief_json(event.brief),
-                "pay_amount": None if pay is None else pay.amount,
-                "currency": None if pay is None else pay.currency,
-                "at": iso(event.timestamp),
-            },
+        at = iso(event.timestamp)
+        row: dict[str, Any] = dict.fromkeys(_GIG_COLUMNS)
+        row.update(
+            gig_id=str(event.originator_id),
+            employer_id=str(event.employer_id),
+            status="draft",
+            version=event.originator_version,
+            brief=brief_json(event.brief),
+            pay_amount=None if pay is None else pay.amount,
+            currency=None if pay is None else pay.currency,
+            paid_to_student=0,
+            refunded=0,
+            revisions_used=0,
+            ratings_revealed=0,
+            created_at=at,
+            updated_at=at,
         )
+        self.gigs.put(row)
 
     @handles(Gig.DraftEdited)
     def on_draft_edited(self, conn: Connection, event: Gig.DraftEdited) -> None:
@@ -113,7 +144,6 @@ class GigDetail(ReadModel):
         self._update(
             conn,
             event,
-            "brief = :brief, pay_amount = :pay_amount, currency = :currency",
             brief=brief_json(event.brief),
             pay_amount=None if pay is None else pay.amount,
             currency=None if pay is None else pay.currency,
@@ -124,12 +154,11 @@ class GigDetail(ReadModel):
         self._update(
             conn,
             event,
-            "status = 'awaiting_funding', pay_amount = :pay, currency = :currency,"
-            " fee_amount = :fee, funding_expires_at = :due",
-            pay=event.pay.amount,
+            status="awaiting_funding",
+            pay_amount=event.pay.amount,
             currency=event.pay.currency,
-            fee=event.fee.amount,
-            due=iso(event.funding_expires_at),
+            fee_amount=event.fee.amount,
+            funding_expires_at=iso(event.funding_expires_at),
         )
 
     @handles(Gig.FundingRecorded)
@@ -137,14 +166,15 @@ class GigDetail(ReadModel):
         self._update(
             conn,
             event,
-            "status = 'posted', charged_amount = :amount, payment_ref = :ref, funding_expires_at = NULL",
-            amount=event.amount.amount,
-            ref=event.payment_ref,
+            status="posted",
+            charged_amount=event.amount.amount,
+            payment_ref=event.payment_ref,
+            funding_expires_at=None,
         )
 
     @handles(Gig.FundingExpired)
     def on_funding_expired(self, conn: Connection, event: Gig.FundingExpired) -> None:
-        self._update(conn, event, "status = 'draft', funding_expires_at = NULL")
+        self._update(conn, event, status="draft", funding_expires_at=None)
 
     # ---- claiming and working --------------------------------------------------------------
 
@@ -153,9 +183,10 @@ class GigDetail(ReadModel):
         self._update(
             conn,
             event,
-            "status = 'claimed', claimant_id = :student, claimed_at = :at, claim_expires_at = :due",
-            student=str(event.student_id),
-            due=iso(event.claim_expires_at),
+            status="claimed",
+            claimant_id=str(event.student_id),
+            claimed_at=iso(event.timestamp),
+            claim_expires_at=iso(event.claim_expires_at),
         )
 
     @handles(Gig.ClaimReleased)
@@ -163,8 +194,11 @@ class GigDetail(ReadModel):
         self._update(
             conn,
             event,
-            "status = 'posted', claimant_id = NULL, claimed_at = NULL,"
-            " claim_expires_at = NULL, revisions_used = 0",
+            status="posted",
+            claimant_id=None,
+            claimed_at=None,
+            claim_expires_at=None,
+            revisions_used=0,
         )
         how = {Gig.ClaimDeclined: "declined", Gig.Withdrawn: "withdrawn"}.get(type(event), "expired")
         self._entry(
@@ -178,16 +212,13 @@ class GigDetail(ReadModel):
 
     @handles(Gig.CheckedIn)
     def on_checked_in(self, conn: Connection, event: Gig.CheckedIn) -> None:
-        self._update(conn, event, "claim_expires_at = :due", due=iso(event.claim_expires_at))
+        self._update(conn, event, claim_expires_at=iso(event.claim_expires_at))
         self._entry(conn, event, "check_in", note=event.note)
 
     @handles(Gig.Submitted)
     def on_submitted(self, conn: Connection, event: Gig.Submitted) -> None:
         self._update(
-            conn,
-            event,
-            "status = 'submitted', claim_expires_at = NULL, review_due_at = :due",
-            due=iso(event.review_due_at),
+            conn, event, status="submitted", claim_expires_at=None, review_due_at=iso(event.review_due_at)
         )
         self._entry(conn, event, "submission", url=event.url, notes=event.notes)
 
@@ -198,9 +229,10 @@ class GigDetail(ReadModel):
         self._update(
             conn,
             event,
-            "status = 'claimed', revisions_used = :round, review_due_at = NULL, claim_expires_at = :due",
-            round=event.round,
-            due=iso(event.claim_expires_at),
+            status="claimed",
+            revisions_used=event.round,
+            review_due_at=None,
+            claim_expires_at=iso(event.claim_expires_at),
         )
         self._entry(
             conn, event, "review", decision="request_changes", feedback=event.feedback, round=event.round
@@ -209,29 +241,26 @@ class GigDetail(ReadModel):
     @handles(Gig.Rejected)
     def on_rejected(self, conn: Connection, event: Gig.Rejected) -> None:
         self._update(
-            conn,
-            event,
-            "status = 'rejected', review_due_at = NULL, dispute_due_at = :due",
-            due=iso(event.dispute_due_at),
+            conn, event, status="rejected", review_due_at=None, dispute_due_at=iso(event.dispute_due_at)
         )
         self._entry(conn, event, "review", decision="reject", feedback=event.feedback)
 
     @handles(Gig.Disputed)
     def on_disputed(self, conn: Connection, event: Gig.Disputed) -> None:
-        self._update(conn, event, "status = 'disputed', dispute_due_at = NULL")
+        self._update(conn, event, status="disputed", dispute_due_at=None)
         self._entry(conn, event, "dispute", reason=event.reason)
 
-    def _settle(
-        self, conn: Connection, event: Gig.Settled, status: str, sets: str = "", **params: Any
-    ) -> None:
+    def _settle(self, conn: Connection, event: Gig.Settled, status: str, **values: Any) -> None:
         self._update(
             conn,
             event,
-            "status = :status, settlement = :settlement, review_due_at = NULL,"
-            " dispute_due_at = NULL, funding_expires_at = NULL, claim_expires_at = NULL" + sets,
             status=status,
             settlement=settlement_json(event.settlement),
-            **params,
+            review_due_at=None,
+            dispute_due_at=None,
+            funding_expires_at=None,
+            claim_expires_at=None,
+            **values,
         )
 
     @handles(Gig.Approved)
@@ -255,7 +284,7 @@ class GigDetail(ReadModel):
 
     @handles(Gig.Cancelled)
     def on_cancelled(self, conn: Connection, event: Gig.Cancelled) -> None:
-        self._settle(conn, event, "cancelled", ", cancel_reason = :reason", reason=event.reason)
+        self._settle(conn, event, "cancelled", cancel_reason=event.reason)
 
     @handles(Gig.DeadlineExpired)
     def on_deadline_expired(self, conn: Connection, event: Gig.DeadlineExpired) -> None:
@@ -265,15 +294,16 @@ class GigDetail(ReadModel):
 
     @handles(Gig.PayoutRecorded)
     def on_payout(self, conn: Connection, event: Gig.PayoutRecorded) -> None:
-        self._update(
-            conn,
-            event,
-            "paid_to_student = paid_to_student + :amount,"
-            " ratings_due_at = CASE WHEN status = 'approved' THEN :due ELSE ratings_due_at END,"
-            " status = CASE WHEN status = 'approved' THEN 'paid' ELSE status END",
-            amount=event.amount.amount,
-            due=iso(event.ratings_due_at),
-        )
+        row = self.gigs.get(conn, str(event.originator_id))
+        if row is not None:
+            approved = row["status"] == "approved"
+            self._update(
+                conn,
+                event,
+                paid_to_student=row["paid_to_student"] + event.amount.amount,
+                ratings_due_at=iso(event.ratings_due_at) if approved else row["ratings_due_at"],
+                status="paid" if approved else row["status"],
+            )
         self._entry(conn, event, "payout", ref=event.transfer_ref, amount=event.amount.amount)
 
     @handles(Gig.PayoutFailed)
@@ -283,7 +313,9 @@ class GigDetail(ReadModel):
 
     @handles(Gig.RefundRecorded)
     def on_refund(self, conn: Connection, event: Gig.RefundRecorded) -> None:
-        self._update(conn, event, "refunded = refunded + :amount", amount=event.amount.amount)
+        row = self.gigs.get(conn, str(event.originator_id))
+        if row is not None:
+            self._update(conn, event, refunded=row["refunded"] + event.amount.amount)
         self._entry(conn, event, "refund", ref=event.refund_ref, amount=event.amount.amount)
 
     @handles(Gig.Rated)
@@ -293,4 +325,4 @@ class GigDetail(ReadModel):
 
     @handles(Gig.RatingsRevealed)
     def on_ratings_revealed(self, conn: Connection, event: Gig.RatingsRevealed) -> None:
-        self._update(conn, event, "ratings_revealed = 1, ratings_due_at = NULL")
+        self._update(conn, event, ratings_revealed=1, ratings_due_at=None)
