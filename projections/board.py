@@ -14,7 +14,7 @@ from domain.brief import Brief
 from domain.gig import Gig
 from projections.columns import NEVER, iso, iso_or_none, to_json
 from projections.database import Connection
-from projections.read_model import ReadModel, handles
+from projections.read_model import BufferedReadModel, Dialect, Rows, handles
 
 _COLUMNS = (
     "gig_id TEXT PRIMARY KEY, doc_id BIGINT NOT NULL UNIQUE, employer_id TEXT NOT NULL,"
@@ -36,12 +36,6 @@ _INDEXES = (
     "CREATE TABLE IF NOT EXISTS board_skills (skill TEXT NOT NULL, gig_id TEXT NOT NULL,"
     " PRIMARY KEY (skill, gig_id))",
 )
-_BRIEF = (
-    "title = :title, summary = :summary, deliverables = :deliverables, skills = :skills,"
-    " estimated_hours = :estimated_hours, pay_amount = :pay_amount, currency = :currency,"
-    " pay_per_hour = :pay_per_hour, deadline = :deadline, deadline_key = :deadline_key,"
-    " jurisdiction = :jurisdiction"
-)
 
 
 def _brief_row(brief: Brief) -> dict[str, Any]:
@@ -62,9 +56,37 @@ def _brief_row(brief: Brief) -> dict[str, Any]:
     }
 
 
-class Board(ReadModel):
+_GIG_COLUMNS = (
+    "gig_id", "doc_id", "employer_id", "title", "summary", "deliverables", "skills", "estimated_hours",
+    "pay_amount", "currency", "pay_per_hour", "deadline", "deadline_key", "jurisdiction", "listed",
+    "posted_at",
+)  # fmt: skip
+
+
+class Board(BufferedReadModel):
+    """Each page folds every gig's events into its row in memory and writes each changed row once;
+    a brief's skills and search text are written once per gig, from the page's last brief.
+
+    `doc_id` (the FTS5 rowid) numbers the gigs in the order of their drafts: the page reads the
+    highest number once and counts on from it."""
+
     name = "board"
     tables = ("board_skills", "board_fts", "board_gigs")
+
+    def __init__(self, dialect: Dialect) -> None:
+        super().__init__(dialect)
+        self.gigs = Rows(dialect, "board_gigs", ("gig_id",), _GIG_COLUMNS)
+        self._last_doc: int | None = None
+        # gig → (its latest brief, whether skills and text may already be stored for it)
+        self._texts: dict[str, tuple[Brief, bool]] = {}
+
+    def buffers(self) -> list[Rows]:
+        return [self.gigs]
+
+    def page_started(self) -> None:
+        super().page_started()
+        self._last_doc = None
+        self._texts = {}
 
     def schema(self) -> list[str]:
         if self.dialect == "postgres":
@@ -80,66 +102,83 @@ class Board(ReadModel):
             *_INDEXES,
         ]
 
+    def _next_doc(self, conn: Connection) -> int:
+        if self._last_doc is None:
+            found = conn.fetchone("SELECT COALESCE(MAX(doc_id), 0) AS doc_id FROM board_gigs")
+            self._last_doc = int(found["doc_id"]) if found else 0
+        self._last_doc += 1
+        return self._last_doc
+
     @handles(Gig.DraftCreated)
     def on_draft_created(self, conn: Connection, event: Gig.DraftCreated) -> None:
-        conn.execute(
-            "INSERT INTO board_gigs (gig_id, doc_id, employer_id, title, summary, deliverables, skills,"
-            " estimated_hours, pay_amount, currency, pay_per_hour, deadline, deadline_key, jurisdiction,"
-            " listed) VALUES (:gig_id, (SELECT COALESCE(MAX(doc_id), 0) + 1 FROM board_gigs), :employer_id,"
-            " :title, :summary, :deliverables, :skills, :estimated_hours, :pay_amount, :currency,"
-            " :pay_per_hour, :deadline, :deadline_key, :jurisdiction, 0)",
+        gig_id = str(event.originator_id)
+        self.gigs.put(
             {
-                "gig_id": str(event.originator_id),
+                "gig_id": gig_id,
+                "doc_id": self._next_doc(conn),
                 "employer_id": str(event.employer_id),
                 **_brief_row(event.brief),
-            },
+                "listed": 0,
+                "posted_at": None,
+            }
         )
-        self._index_text(conn, str(event.originator_id), event.brief)
+        self._texts[gig_id] = (event.brief, False)
 
     @handles(Gig.DraftEdited)
     def on_draft_edited(self, conn: Connection, event: Gig.DraftEdited) -> None:
         gig_id = str(event.originator_id)
-        conn.execute(
-            f"UPDATE board_gigs SET {_BRIEF} WHERE gig_id = :gig_id",
-            {"gig_id": gig_id, **_brief_row(event.brief)},
-        )
-        conn.execute("DELETE FROM board_skills WHERE gig_id = :gig_id", {"gig_id": gig_id})
-        self._index_text(conn, gig_id, event.brief, replace=True)
+        self.gigs.update(conn, gig_id, **_brief_row(event.brief))
+        _, stored = self._texts.get(gig_id, (None, True))
+        self._texts[gig_id] = (event.brief, stored)
 
-    def _index_text(self, conn: Connection, gig_id: str, brief: Brief, *, replace: bool = False) -> None:
-        conn.executemany(
-            "INSERT INTO board_skills (skill, gig_id) VALUES (:skill, :gig_id)",
-            [{"skill": skill, "gig_id": gig_id} for skill in sorted({s.lower() for s in brief.skills})],
-        )
-        if self.dialect != "sqlite":
+    def flush(self, conn: Connection) -> None:
+        super().flush(conn)
+        if not self._texts:
             return
-        doc = "(SELECT doc_id FROM board_gigs WHERE gig_id = :gig_id)"
-        if replace:
-            conn.execute(f"DELETE FROM board_fts WHERE rowid = {doc}", {"gig_id": gig_id})
-        conn.execute(
-            f"INSERT INTO board_fts (rowid, title, summary, deliverables) VALUES ({doc}, :title, :summary,"
-            " :deliverables)",
-            {
-                "gig_id": gig_id,
-                "title": brief.title,
-                "summary": brief.summary,
-                "deliverables": "\n".join(brief.deliverables),
-            },
+        texts, self._texts = self._texts, {}
+        replaced = [{"gig_id": gig_id} for gig_id, (_, stored) in texts.items() if stored]
+        if replaced:
+            conn.executemany("DELETE FROM board_skills WHERE gig_id = :gig_id", replaced)
+        skills = [
+            {"skill": skill, "gig_id": gig_id}
+            for gig_id, (brief, _) in texts.items()
+            for skill in sorted({s.lower() for s in brief.skills})
+        ]
+        if skills:
+            conn.executemany("INSERT INTO board_skills (skill, gig_id) VALUES (:skill, :gig_id)", skills)
+        if self.dialect != "sqlite":
+            return  # the tsvector is a generated column of the row just written
+        docs: list[dict[str, Any]] = []
+        for gig_id, (brief, stored) in texts.items():
+            row = self.gigs.get(conn, gig_id)
+            doc = None if row is None else row["doc_id"]
+            docs.append(
+                {
+                    "doc": doc,
+                    "stored": stored,
+                    "title": brief.title,
+                    "summary": brief.summary,
+                    "deliverables": "\n".join(brief.deliverables),
+                }
+            )
+        stale = [{"doc": d["doc"]} for d in docs if d["stored"] and d["doc"] is not None]
+        if stale:
+            conn.executemany("DELETE FROM board_fts WHERE rowid = :doc", stale)
+        conn.executemany(
+            "INSERT INTO board_fts (rowid, title, summary, deliverables)"
+            " VALUES (:doc, :title, :summary, :deliverables)",
+            docs,
         )
 
     @handles(Gig.Published)
     def on_published(self, conn: Connection, event: Gig.Published) -> None:
-        conn.execute(
-            "UPDATE board_gigs SET pay_amount = :amount, currency = :currency WHERE gig_id = :gig_id",
-            {"amount": event.pay.amount, "currency": event.pay.currency, "gig_id": str(event.originator_id)},
+        self.gigs.update(
+            conn, str(event.originator_id), pay_amount=event.pay.amount, currency=event.pay.currency
         )
 
     @handles(Gig.FundingRecorded)
     def on_funded(self, conn: Connection, event: Gig.FundingRecorded) -> None:
-        conn.execute(
-            "UPDATE board_gigs SET listed = 1, posted_at = :at WHERE gig_id = :gig_id",
-            {"at": iso(event.timestamp), "gig_id": str(event.originator_id)},
-        )
+        self.gigs.update(conn, str(event.originator_id), listed=1, posted_at=iso(event.timestamp))
 
     @handles(Gig.ClaimReleased)
     def on_claim_released(self, conn: Connection, event: Gig.ClaimReleased) -> None:
@@ -154,7 +193,4 @@ class Board(ReadModel):
         self._list(conn, event, listed=False)
 
     def _list(self, conn: Connection, event: Any, *, listed: bool) -> None:
-        conn.execute(
-            "UPDATE board_gigs SET listed = :listed WHERE gig_id = :gig_id",
-            {"listed": int(listed), "gig_id": str(event.originator_id)},
-        )
+        self.gigs.update(conn, str(event.originator_id), listed=int(listed))
