@@ -9,13 +9,27 @@ from domain.gig import Gig
 from projections.columns import iso
 from projections.database import Connection, Database
 from projections.gig_states import RELEASED_HOW, SETTLED, status_after
-from projections.read_model import PoisonPolicy, ReadModel, handles
+from projections.read_model import BufferedReadModel, Dialect, PoisonPolicy, Rows, handles
+
+_COLUMNS = (
+    "gig_id", "employer_id", "status", "title", "pay_amount", "currency", "fee_amount", "charged",
+    "paid_to_student", "refunded", "platform_settled", "version", "updated_at",
+)  # fmt: skip
 
 
-class EmployerDashboard(ReadModel):
+class EmployerDashboard(BufferedReadModel):
+    """Each page folds every gig's events into its row in memory and writes each changed row once."""
+
     name = "employer_dashboard"
     tables = ("employer_gigs",)
     on_poison = PoisonPolicy.SKIP
+
+    def __init__(self, dialect: Dialect) -> None:
+        super().__init__(dialect)
+        self.gigs = Rows(dialect, "employer_gigs", ("gig_id",), _COLUMNS)
+
+    def buffers(self) -> list[Rows]:
+        return [self.gigs]
 
     def schema(self) -> list[str]:
         return [
@@ -27,34 +41,34 @@ class EmployerDashboard(ReadModel):
             " (employer_id, status, updated_at)",
         ]
 
-    def _update(self, conn: Connection, event: Any, sets: str, **params: Any) -> None:
-        conn.execute(
-            f"UPDATE employer_gigs SET {sets}, version = :version, updated_at = :at WHERE gig_id = :gig_id",
-            {
-                "gig_id": str(event.originator_id),
-                "version": event.originator_version,
-                "at": iso(event.timestamp),
-                **params,
-            },
+    def _update(self, conn: Connection, event: Any, **values: Any) -> None:
+        self.gigs.update(
+            conn,
+            str(event.originator_id),
+            version=event.originator_version,
+            updated_at=iso(event.timestamp),
+            **values,
         )
 
     @handles(Gig.DraftCreated)
     def on_draft_created(self, conn: Connection, event: Gig.DraftCreated) -> None:
         pay = event.brief.pay
-        conn.execute(
-            "INSERT INTO employer_gigs (gig_id, employer_id, status, title, pay_amount, currency, charged,"
-            " paid_to_student, refunded, platform_settled, version, updated_at)"
-            " VALUES (:gig_id, :employer_id, 'draft', :title, :pay_amount, :currency, 0, 0, 0, 0,"
-            " :version, :at)",
+        self.gigs.put(
             {
                 "gig_id": str(event.originator_id),
                 "employer_id": str(event.employer_id),
+                "status": "draft",
                 "title": event.brief.title,
                 "pay_amount": None if pay is None else pay.amount,
                 "currency": None if pay is None else pay.currency,
+                "fee_amount": None,
+                "charged": 0,
+                "paid_to_student": 0,
+                "refunded": 0,
+                "platform_settled": 0,
                 "version": event.originator_version,
-                "at": iso(event.timestamp),
-            },
+                "updated_at": iso(event.timestamp),
+            }
         )
 
     @handles(Gig.DraftEdited)
@@ -63,7 +77,6 @@ class EmployerDashboard(ReadModel):
         self._update(
             conn,
             event,
-            "title = :title, pay_amount = :pay_amount, currency = :currency",
             title=event.brief.title,
             pay_amount=None if pay is None else pay.amount,
             currency=None if pay is None else pay.currency,
@@ -71,11 +84,11 @@ class EmployerDashboard(ReadModel):
 
     @handles(Gig.Published)
     def on_published(self, conn: Connection, event: Gig.Published) -> None:
-        self._update(conn, event, "status = 'awaiting_funding', fee_amount = :fee", fee=event.fee.amount)
+        self._update(conn, event, status="awaiting_funding", fee_amount=event.fee.amount)
 
     @handles(Gig.FundingRecorded)
     def on_funded(self, conn: Connection, event: Gig.FundingRecorded) -> None:
-        self._update(conn, event, "status = 'posted', charged = :amount", amount=event.amount.amount)
+        self._update(conn, event, status="posted", charged=event.amount.amount)
 
     @handles(
         Gig.FundingExpired,
@@ -87,31 +100,30 @@ class EmployerDashboard(ReadModel):
         Gig.Disputed,
     )
     def on_status(self, conn: Connection, event: Any) -> None:
-        self._update(conn, event, "status = :status", status=status_after(event))
+        self._update(conn, event, status=status_after(event))
 
     @handles(*SETTLED)
     def on_settled(self, conn: Connection, event: Gig.Settled) -> None:
         self._update(
-            conn,
-            event,
-            "status = :status, platform_settled = :platform",
-            status=status_after(event),
-            platform=event.settlement.platform.amount,
+            conn, event, status=status_after(event), platform_settled=event.settlement.platform.amount
         )
 
     @handles(Gig.PayoutRecorded)
     def on_payout(self, conn: Connection, event: Gig.PayoutRecorded) -> None:
-        self._update(
-            conn,
-            event,
-            "paid_to_student = paid_to_student + :amount,"
-            " status = CASE WHEN status = 'approved' THEN 'paid' ELSE status END",
-            amount=event.amount.amount,
-        )
+        row = self.gigs.get(conn, str(event.originator_id))
+        if row is not None:
+            self._update(
+                conn,
+                event,
+                paid_to_student=row["paid_to_student"] + event.amount.amount,
+                status="paid" if row["status"] == "approved" else row["status"],
+            )
 
     @handles(Gig.RefundRecorded)
     def on_refund(self, conn: Connection, event: Gig.RefundRecorded) -> None:
-        self._update(conn, event, "refunded = refunded + :amount", amount=event.amount.amount)
+        row = self.gigs.get(conn, str(event.originator_id))
+        if row is not None:
+            self._update(conn, event, refunded=row["refunded"] + event.amount.amount)
 
 
 def _gig(row: dict[str, Any]) -> dict[str, Any]:
