@@ -7,17 +7,33 @@ from typing import Any
 
 from domain.gig import Gig
 from projections.columns import iso
-from projections.database import Connection, Database
+from projections.database import Connection, Database, Row
 from projections.gig_states import RELEASED_HOW, status_after
-from projections.read_model import PoisonPolicy, ReadModel, handles
+from projections.read_model import BufferedReadModel, Dialect, PoisonPolicy, Rows, handles
 
-_CLAIMANT = "(SELECT claimant_id FROM portfolio_gigs WHERE gig_id = :gig_id)"
+_GIG_COLUMNS = ("gig_id", "employer_id", "title", "pay_amount", "currency", "claimant_id")
+_ENTRY_COLUMNS = (
+    "student_id", "gig_id", "status", "claimed_at", "submitted_at", "paid_at", "paid_amount",
+    "feedback", "employer_stars", "employer_comment", "student_stars", "student_comment",
+    "ratings_revealed", "updated_at",
+)  # fmt: skip
 
 
-class StudentPortfolio(ReadModel):
+class StudentPortfolio(BufferedReadModel):
+    """Each page folds every gig's events into its rows in memory and writes each changed row once."""
+
     name = "student_portfolio"
     tables = ("portfolio_entries", "portfolio_gigs")
     on_poison = PoisonPolicy.SKIP
+
+    def __init__(self, dialect: Dialect) -> None:
+        super().__init__(dialect)
+        self.gigs = Rows(dialect, "portfolio_gigs", ("gig_id",), _GIG_COLUMNS)
+        # Keyed gig first, so a page loads every entry of the gigs it touches in one query.
+        self.entries = Rows(dialect, "portfolio_entries", ("gig_id", "student_id"), _ENTRY_COLUMNS)
+
+    def buffers(self) -> list[Rows]:
+        return [self.gigs, self.entries]
 
     def schema(self) -> list[str]:
         return [
@@ -31,35 +47,31 @@ class StudentPortfolio(ReadModel):
             "CREATE INDEX IF NOT EXISTS portfolio_by_student ON portfolio_entries (student_id, updated_at)",
         ]
 
-    def _gig(self, conn: Connection, event: Any, sets: str, **params: Any) -> None:
-        conn.execute(
-            f"UPDATE portfolio_gigs SET {sets} WHERE gig_id = :gig_id",
-            {"gig_id": str(event.originator_id), **params},
-        )
+    def _gig(self, conn: Connection, event: Any, **values: Any) -> None:
+        self.gigs.update(conn, str(event.originator_id), **values)
 
-    def _entry(
-        self, conn: Connection, event: Any, sets: str, student: str | None = None, **params: Any
-    ) -> None:
-        who = ":student" if student else _CLAIMANT
-        conn.execute(
-            f"UPDATE portfolio_entries SET {sets}, updated_at = :at"
-            f" WHERE gig_id = :gig_id AND student_id = {who}",
-            {"gig_id": str(event.originator_id), "at": iso(event.timestamp), "student": student, **params},
-        )
+    def _entry(self, conn: Connection, event: Any, student: str | None = None, **values: Any) -> Row | None:
+        """Change the entry of `student` (by default the gig's claimant, if it has one)."""
+        gig_id = str(event.originator_id)
+        if student is None:
+            gig = self.gigs.get(conn, gig_id)
+            student = None if gig is None else gig["claimant_id"]
+            if student is None:
+                return None
+        return self.entries.update(conn, gig_id, student, updated_at=iso(event.timestamp), **values)
 
     @handles(Gig.DraftCreated)
     def on_draft_created(self, conn: Connection, event: Gig.DraftCreated) -> None:
         pay = event.brief.pay
-        conn.execute(
-            "INSERT INTO portfolio_gigs (gig_id, employer_id, title, pay_amount, currency)"
-            " VALUES (:gig_id, :employer_id, :title, :pay_amount, :currency)",
+        self.gigs.put(
             {
                 "gig_id": str(event.originator_id),
                 "employer_id": str(event.employer_id),
                 "title": event.brief.title,
                 "pay_amount": None if pay is None else pay.amount,
                 "currency": None if pay is None else pay.currency,
-            },
+                "claimant_id": None,
+            }
         )
 
     @handles(Gig.DraftEdited)
@@ -68,7 +80,6 @@ class StudentPortfolio(ReadModel):
         self._gig(
             conn,
             event,
-            "title = :title, pay_amount = :pay_amount, currency = :currency",
             title=event.brief.title,
             pay_amount=None if pay is None else pay.amount,
             currency=None if pay is None else pay.currency,
@@ -76,70 +87,66 @@ class StudentPortfolio(ReadModel):
 
     @handles(Gig.Claimed)
     def on_claimed(self, conn: Connection, event: Gig.Claimed) -> None:
-        student = str(event.student_id)
-        self._gig(conn, event, "claimant_id = :student", student=student)
-        conn.execute(
-            "INSERT INTO portfolio_entries (student_id, gig_id, status, claimed_at, paid_amount,"
-            " ratings_revealed, updated_at) VALUES (:student, :gig_id, 'claimed', :at, 0, 0, :at)"
-            " ON CONFLICT (student_id, gig_id) DO UPDATE SET status = 'claimed',"
-            " claimed_at = excluded.claimed_at, submitted_at = NULL, feedback = NULL,"
-            " updated_at = excluded.updated_at",
-            {"student": student, "gig_id": str(event.originator_id), "at": iso(event.timestamp)},
-        )
+        student, gig_id, at = str(event.student_id), str(event.originator_id), iso(event.timestamp)
+        self._gig(conn, event, claimant_id=student)
+        again = {
+            "status": "claimed",
+            "claimed_at": at,
+            "submitted_at": None,
+            "feedback": None,
+            "updated_at": at,
+        }
+        if self.entries.update(conn, gig_id, student, **again) is None:
+            row: Row = dict.fromkeys(_ENTRY_COLUMNS)
+            row.update(again, student_id=student, gig_id=gig_id, paid_amount=0, ratings_revealed=0)
+            self.entries.put(row)
 
     @handles(*RELEASED_HOW)
     def on_claim_released(self, conn: Connection, event: Gig.ClaimReleased) -> None:
-        self._entry(
-            conn, event, "status = :status", student=str(event.student_id), status=RELEASED_HOW[type(event)]
-        )
-        self._gig(conn, event, "claimant_id = NULL")
+        self._entry(conn, event, str(event.student_id), status=RELEASED_HOW[type(event)])
+        self._gig(conn, event, claimant_id=None)
 
     @handles(Gig.Submitted)
     def on_submitted(self, conn: Connection, event: Gig.Submitted) -> None:
-        self._entry(conn, event, "status = 'submitted', submitted_at = :at")
+        self._entry(conn, event, status="submitted", submitted_at=iso(event.timestamp))
 
     @handles(Gig.ChangesRequested, Gig.Rejected, Gig.Approved)
     def on_review(self, conn: Connection, event: Gig.ChangesRequested | Gig.Rejected | Gig.Approved) -> None:
         status = "changes_requested" if isinstance(event, Gig.ChangesRequested) else status_after(event)
-        self._entry(
-            conn, event, "status = :status, feedback = :feedback", status=status, feedback=event.feedback
-        )
+        self._entry(conn, event, status=status, feedback=event.feedback)
 
     @handles(Gig.Disputed, Gig.AutoApproved, Gig.RejectionFinal, Gig.DisputeResolved)
     def on_status(self, conn: Connection, event: Any) -> None:
-        self._entry(conn, event, "status = :status", status=status_after(event))
+        self._entry(conn, event, status=status_after(event))
 
     @handles(Gig.Cancelled)
     def on_cancelled(self, conn: Connection, event: Gig.Cancelled) -> None:
         if event.student_id is not None:
-            self._entry(conn, event, "status = 'cancelled'", student=str(event.student_id))
+            self._entry(conn, event, str(event.student_id), status="cancelled")
 
     @handles(Gig.PayoutRecorded)
     def on_payout(self, conn: Connection, event: Gig.PayoutRecorded) -> None:
-        self._entry(
-            conn,
-            event,
-            "paid_amount = paid_amount + :amount, paid_at = :at,"
-            " status = CASE WHEN status = 'approved' THEN 'paid' ELSE status END",
-            student=str(event.student_id),
-            amount=event.amount.amount,
-        )
+        row = self.entries.get(conn, str(event.originator_id), str(event.student_id))
+        if row is not None:
+            self._entry(
+                conn,
+                event,
+                str(event.student_id),
+                paid_amount=row["paid_amount"] + event.amount.amount,
+                paid_at=iso(event.timestamp),
+                status="paid" if row["status"] == "approved" else row["status"],
+            )
 
     @handles(Gig.Rated)
     def on_rated(self, conn: Connection, event: Gig.Rated) -> None:
         # The employer's rating is of the student, and the other way round.
         side = event.side
-        self._entry(
-            conn,
-            event,
-            f"{side}_stars = :stars, {side}_comment = :comment",
-            stars=event.stars,
-            comment=event.comment,
-        )
+        rating: dict[str, Any] = {f"{side}_stars": event.stars, f"{side}_comment": event.comment}
+        self._entry(conn, event, **rating)
 
     @handles(Gig.RatingsRevealed)
     def on_ratings_revealed(self, conn: Connection, event: Gig.RatingsRevealed) -> None:
-        self._entry(conn, event, "ratings_revealed = 1")
+        self._entry(conn, event, ratings_revealed=1)
 
 
 def _item(row: dict[str, Any]) -> dict[str, Any]:
