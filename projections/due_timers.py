@@ -15,7 +15,7 @@ from domain.gig import Gig
 from projections.columns import iso, iso_or_none
 from projections.database import Connection, Database
 from projections.gig_states import RELEASED_HOW, SETTLED, status_after
-from projections.read_model import Dialect, ReadModel, handles
+from projections.read_model import BufferedReadModel, Dialect, Rows, handles
 
 # (timer name, the date column that arms it, the status it needs; None: any status)
 TIMERS: tuple[tuple[str, str, str | None], ...] = (
@@ -28,15 +28,6 @@ TIMERS: tuple[tuple[str, str, str | None], ...] = (
 )
 
 
-def _derive(gigs: str) -> str:
-    """The armed timers of the gigs matching `gigs` (a condition on gig_id), from their rows."""
-    return " UNION ALL ".join(
-        f"SELECT gig_id, '{name}', {column} FROM timer_gigs WHERE {gigs} AND {column} IS NOT NULL"
-        + (f" AND status = '{status}'" if status else " AND ratings_revealed = 0")
-        for name, column, status in TIMERS
-    )
-
-
 # The gigs whose rows a page changed; a list on PostgreSQL, a JSON array on SQLite.
 _PAGE_GIGS = {
     "postgres": "gig_id = ANY(:gig_ids)",
@@ -44,7 +35,26 @@ _PAGE_GIGS = {
 }
 
 
-class DueTimers(ReadModel):
+_GIG_COLUMNS = (
+    "gig_id", "status", "deadline", "funding_expires_at", "claim_expires_at", "review_due_at",
+    "dispute_due_at", "ratings_due_at", "ratings_revealed",
+)  # fmt: skip
+
+
+def armed(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The timers a `timer_gigs` row arms: a date that is set, in the status it needs (the
+    ratings timer: until the ratings are revealed)."""
+    return [
+        {"gig_id": row["gig_id"], "name": name, "due_at": row[column]}
+        for name, column, status in TIMERS
+        if row[column] is not None and (row["status"] == status if status else not row["ratings_revealed"])
+    ]
+
+
+class DueTimers(BufferedReadModel):
+    """Each page folds every gig's events into its `timer_gigs` row in memory; at the end of the
+    page each changed row is written once and the gig's timers are derived from it, once."""
+
     name = "due_timers"
     tables = ("due_timers", "timer_gigs")
 
@@ -60,10 +70,15 @@ class DueTimers(ReadModel):
 
     def __init__(self, dialect: Dialect) -> None:
         super().__init__(dialect)
+        self.gigs = Rows(dialect, "timer_gigs", ("gig_id",), _GIG_COLUMNS)
         self._changed: dict[str, None] = {}
         self._page_gigs = _PAGE_GIGS[dialect]
 
+    def buffers(self) -> list[Rows]:
+        return [self.gigs]
+
     def page_started(self) -> None:
+        super().page_started()
         self._changed = {}
 
     def page_finished(self, conn: Connection) -> None:
@@ -71,96 +86,101 @@ class DueTimers(ReadModel):
         only on the gig's row as the page left it, so this equals deriving after each event."""
         if not self._changed:
             return
-        gig_ids: Any = list(self._changed)
-        if self.dialect == "sqlite":
-            gig_ids = json.dumps(gig_ids)
+        changed = list(self._changed)
+        gig_ids: Any = json.dumps(changed) if self.dialect == "sqlite" else changed
         self._changed = {}
         conn.execute(f"DELETE FROM due_timers WHERE {self._page_gigs}", {"gig_ids": gig_ids})
-        conn.execute(
-            f"INSERT INTO due_timers (gig_id, name, due_at) {_derive(self._page_gigs)}", {"gig_ids": gig_ids}
-        )
+        timers = []
+        for gig_id in changed:
+            row = self.gigs.get(conn, gig_id)
+            if row is not None:
+                timers.extend(armed(row))
+        if timers:
+            conn.executemany(
+                "INSERT INTO due_timers (gig_id, name, due_at) VALUES (:gig_id, :name, :due_at)", timers
+            )
 
-    def _set(self, conn: Connection, event: Any, sets: str, **params: Any) -> None:
+    def _set(self, conn: Connection, event: Any, **values: Any) -> None:
         gig_id = str(event.originator_id)
-        conn.execute(f"UPDATE timer_gigs SET {sets} WHERE gig_id = :gig_id", {"gig_id": gig_id, **params})
+        self.gigs.update(conn, gig_id, **values)
         self._changed[gig_id] = None
 
-    def _status(self, conn: Connection, event: Any, sets: str = "", **params: Any) -> None:
-        self._set(conn, event, "status = :status" + sets, status=status_after(event), **params)
+    def _status(self, conn: Connection, event: Any, **values: Any) -> None:
+        self._set(conn, event, status=status_after(event), **values)
 
     @handles(Gig.DraftCreated)
     def on_draft_created(self, conn: Connection, event: Gig.DraftCreated) -> None:
-        conn.execute(
-            "INSERT INTO timer_gigs (gig_id, status, deadline, ratings_revealed) VALUES (:gig_id, 'draft',"
-            " :deadline, 0)",
-            {"gig_id": str(event.originator_id), "deadline": iso_or_none(event.brief.deadline)},
+        row: dict[str, Any] = dict.fromkeys(_GIG_COLUMNS)
+        row.update(
+            gig_id=str(event.originator_id),
+            status="draft",
+            deadline=iso_or_none(event.brief.deadline),
+            ratings_revealed=0,
         )
+        self.gigs.put(row)
 
     @handles(Gig.DraftEdited)
     def on_draft_edited(self, conn: Connection, event: Gig.DraftEdited) -> None:
-        self._set(conn, event, "deadline = :deadline", deadline=iso_or_none(event.brief.deadline))
+        self._set(conn, event, deadline=iso_or_none(event.brief.deadline))
 
     @handles(Gig.Published)
     def on_published(self, conn: Connection, event: Gig.Published) -> None:
-        self._status(conn, event, ", funding_expires_at = :due", due=iso(event.funding_expires_at))
+        self._status(conn, event, funding_expires_at=iso(event.funding_expires_at))
 
     @handles(Gig.FundingRecorded, Gig.FundingExpired)
     def on_funding_settled(self, conn: Connection, event: Any) -> None:
-        self._status(conn, event, ", funding_expires_at = NULL")
+        self._status(conn, event, funding_expires_at=None)
 
     @handles(Gig.Claimed, Gig.CheckedIn)
     def on_claim_running(self, conn: Connection, event: Gig.Claimed | Gig.CheckedIn) -> None:
-        status = ", status = 'claimed'" if isinstance(event, Gig.Claimed) else ""
-        self._set(conn, event, "claim_expires_at = :due" + status, due=iso(event.claim_expires_at))
+        status = {"status": "claimed"} if isinstance(event, Gig.Claimed) else {}
+        self._set(conn, event, claim_expires_at=iso(event.claim_expires_at), **status)
 
     @handles(*RELEASED_HOW)
     def on_claim_released(self, conn: Connection, event: Gig.ClaimReleased) -> None:
-        self._status(conn, event, ", claim_expires_at = NULL")
+        self._status(conn, event, claim_expires_at=None)
 
     @handles(Gig.Submitted)
     def on_submitted(self, conn: Connection, event: Gig.Submitted) -> None:
-        self._status(
-            conn, event, ", claim_expires_at = NULL, review_due_at = :due", due=iso(event.review_due_at)
-        )
+        self._status(conn, event, claim_expires_at=None, review_due_at=iso(event.review_due_at))
 
     @handles(Gig.ChangesRequested)
     def on_changes_requested(self, conn: Connection, event: Gig.ChangesRequested) -> None:
-        self._status(
-            conn, event, ", review_due_at = NULL, claim_expires_at = :due", due=iso(event.claim_expires_at)
-        )
+        self._status(conn, event, review_due_at=None, claim_expires_at=iso(event.claim_expires_at))
 
     @handles(Gig.Rejected)
     def on_rejected(self, conn: Connection, event: Gig.Rejected) -> None:
-        self._status(
-            conn, event, ", review_due_at = NULL, dispute_due_at = :due", due=iso(event.dispute_due_at)
-        )
+        self._status(conn, event, review_due_at=None, dispute_due_at=iso(event.dispute_due_at))
 
     @handles(Gig.Disputed)
     def on_disputed(self, conn: Connection, event: Gig.Disputed) -> None:
-        self._status(conn, event, ", dispute_due_at = NULL")
+        self._status(conn, event, dispute_due_at=None)
 
     @handles(*SETTLED)
     def on_settled(self, conn: Connection, event: Gig.Settled) -> None:
         self._status(
             conn,
             event,
-            ", review_due_at = NULL, dispute_due_at = NULL, funding_expires_at = NULL,"
-            " claim_expires_at = NULL",
+            review_due_at=None,
+            dispute_due_at=None,
+            funding_expires_at=None,
+            claim_expires_at=None,
         )
 
     @handles(Gig.PayoutRecorded)
     def on_payout(self, conn: Connection, event: Gig.PayoutRecorded) -> None:
-        self._set(
-            conn,
-            event,
-            "ratings_due_at = CASE WHEN status = 'approved' THEN :due ELSE ratings_due_at END,"
-            " status = CASE WHEN status = 'approved' THEN 'paid' ELSE status END",
-            due=iso(event.ratings_due_at),
-        )
+        gig_id = str(event.originator_id)
+        row = self.gigs.get(conn, gig_id)
+        if row is None:
+            self._changed[gig_id] = None
+        elif row["status"] == "approved":
+            self._set(conn, event, ratings_due_at=iso(event.ratings_due_at), status="paid")
+        else:
+            self._set(conn, event)
 
     @handles(Gig.RatingsRevealed)
     def on_ratings_revealed(self, conn: Connection, event: Gig.RatingsRevealed) -> None:
-        self._set(conn, event, "ratings_revealed = 1, ratings_due_at = NULL")
+        self._set(conn, event, ratings_revealed=1, ratings_due_at=None)
 
 
 def due(db: Database, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
