@@ -36,7 +36,7 @@ from projections.columns import iso, to_json
 from projections.database import Connection
 from projections.fairness_facts import SEVERITY_LEVEL, fact_row
 from projections.gig_states import STATUS_AFTER, status_after
-from projections.read_model import Dialect, PoisonPolicy, ReadModel, handles
+from projections.read_model import BufferedReadModel, Dialect, PoisonPolicy, Rows, handles
 
 _DRAFTING = (Gig.DraftCreated, Gig.DraftEdited)
 
@@ -46,7 +46,18 @@ def worst_level(flags: list[Flag] | tuple[Flag, ...]) -> int:
     return max((SEVERITY_LEVEL[f.severity] for f in flags), default=0)
 
 
-class FairnessModel(ReadModel):
+_GIG_COLUMNS = ("gig_id", "employer_id", "status", "title", "brief_flags", "brief_worst", "updated_at")
+_INSERT_FACT = (
+    "INSERT INTO fairness_facts (seq, gig_id, version, employer_id, kind, at, student_id, number, words)"
+    " VALUES (:seq, :gig_id, :version, :employer_id, :kind, :at, :student_id, :number, :words)"
+)
+
+
+class FairnessModel(BufferedReadModel):
+    """Each page folds every gig's events into its `fairness_gigs` row in memory and writes each
+    changed row once, and the page's facts with one statement; `seq` counts on from the highest
+    number the page found, in log order, as before."""
+
     name = "fairness"
     tables = ("fairness_facts", "fairness_gigs")
     # An audit that silently lacks the event proving a flag is worse than one visibly stopped.
@@ -58,6 +69,23 @@ class FairnessModel(ReadModel):
         super().__init__(dialect)
         self.policy = policy or FairnessPolicy()
         self.wages = wages or default_wage_table()
+        self.gigs = Rows(dialect, "fairness_gigs", ("gig_id",), _GIG_COLUMNS)
+        self._facts: list[dict[str, Any]] = []
+        self._last_seq: int | None = None
+
+    def buffers(self) -> list[Rows]:
+        return [self.gigs]
+
+    def page_started(self) -> None:
+        super().page_started()
+        self._facts = []
+        self._last_seq = None
+
+    def flush(self, conn: Connection) -> None:
+        super().flush(conn)
+        if self._facts:
+            facts, self._facts = self._facts, []
+            conn.executemany(_INSERT_FACT, facts)
 
     def schema(self) -> list[str]:
         return [
@@ -78,62 +106,57 @@ class FairnessModel(ReadModel):
     def _brief_columns(self, event: Gig.DraftCreated | Gig.DraftEdited) -> dict[str, Any]:
         report = audit_brief(event.brief, now=event.timestamp, wages=self.wages, policy=self.policy)
         return {
-            "gig_id": str(event.originator_id),
             "title": event.brief.title,
             "brief_flags": to_json([f.to_dict() for f in report.flags]),
             "brief_worst": worst_level(report.flags),
-            "at": iso(event.timestamp),
+            "updated_at": iso(event.timestamp),
         }
 
     @handles(Gig.DraftCreated)
     def on_created(self, conn: Connection, event: Gig.DraftCreated) -> None:
-        conn.execute(
-            "INSERT INTO fairness_gigs"
-            " (gig_id, employer_id, status, title, brief_flags, brief_worst, updated_at)"
-            " VALUES (:gig_id, :employer_id, 'draft', :title, :brief_flags, :brief_worst, :at)",
-            {**self._brief_columns(event), "employer_id": str(event.employer_id)},
+        self.gigs.put(
+            {
+                "gig_id": str(event.originator_id),
+                "employer_id": str(event.employer_id),
+                "status": "draft",
+                **self._brief_columns(event),
+            }
         )
         self._fact(conn, event)
 
     @handles(Gig.DraftEdited)
     def on_edited(self, conn: Connection, event: Gig.DraftEdited) -> None:
-        conn.execute(
-            "UPDATE fairness_gigs SET title = :title, brief_flags = :brief_flags, brief_worst = :brief_worst,"
-            " updated_at = :at WHERE gig_id = :gig_id",
-            self._brief_columns(event),
-        )
+        self.gigs.update(conn, str(event.originator_id), **self._brief_columns(event))
         self._fact(conn, event)
 
     # ---- the lifecycle ---------------------------------------------------------------------
 
     @handles(*(cls for cls in STATUS_AFTER if cls not in _DRAFTING), Gig.DisputeResolved)
     def on_status(self, conn: Connection, event: Any) -> None:
-        conn.execute(
-            "UPDATE fairness_gigs SET status = :status, updated_at = :at WHERE gig_id = :gig_id",
-            {"gig_id": str(event.originator_id), "status": status_after(event), "at": iso(event.timestamp)},
+        self.gigs.update(
+            conn, str(event.originator_id), status=status_after(event), updated_at=iso(event.timestamp)
         )
         self._fact(conn, event)
 
     @handles(Gig.PayoutRecorded)
     def on_payout(self, conn: Connection, event: Gig.PayoutRecorded) -> None:
         # Mirrors the aggregate: a payout turns approved work into paid and leaves any other status.
-        conn.execute(
-            "UPDATE fairness_gigs SET status = CASE WHEN status = 'approved' THEN 'paid' ELSE status END,"
-            " updated_at = :at WHERE gig_id = :gig_id",
-            {"gig_id": str(event.originator_id), "at": iso(event.timestamp)},
-        )
+        row = self.gigs.get(conn, str(event.originator_id))
+        if row is not None:
+            status = "paid" if row["status"] == "approved" else row["status"]
+            self.gigs.update(conn, row["gig_id"], status=status, updated_at=iso(event.timestamp))
         self._fact(conn, event)
 
     def _fact(self, conn: Connection, event: Any) -> None:
         fact = Fact.of(event)
         if fact is None:  # a status change no behaviour rule reads (funding, submission, dispute)
             return
-        # The employer comes from the gig's row in the same statement: no read back per event.
-        conn.execute(
-            "INSERT INTO fairness_facts"
-            " (seq, gig_id, version, employer_id, kind, at, student_id, number, words)"
-            " SELECT COALESCE((SELECT MAX(seq) FROM fairness_facts), 0) + 1, :gig_id, :version,"
-            " employer_id, :kind, :at, :student_id, :number, :words"
-            " FROM fairness_gigs WHERE gig_id = :gig_id",
-            fact_row(fact),
-        )
+        # The employer comes from the gig's row (a fact of a gig without one is not stored).
+        gig = self.gigs.get(conn, str(event.originator_id))
+        if gig is None:
+            return
+        if self._last_seq is None:
+            found = conn.fetchone("SELECT COALESCE(MAX(seq), 0) AS seq FROM fairness_facts")
+            self._last_seq = int(found["seq"]) if found else 0
+        self._last_seq += 1
+        self._facts.append({**fact_row(fact), "seq": self._last_seq, "employer_id": gig["employer_id"]})
