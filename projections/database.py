@@ -135,6 +135,9 @@ class _PostgresConnection:
     def __init__(self, conn: psycopg.Connection[Row]) -> None:
         self._conn = conn
         self._cur = conn.cursor()
+        # Reads get a cursor of their own: in pipeline mode a fetch on the cursor that has just
+        # sent an executemany would look for that batch's (absent) rows.
+        self._reader = conn.cursor()
 
     def execute(self, sql: str, params: Params = None) -> None:
         self._cur.execute(to_psycopg(sql), params or {})
@@ -143,10 +146,10 @@ class _PostgresConnection:
         self._cur.executemany(to_psycopg(sql), rows)
 
     def fetchall(self, sql: str, params: Params = None) -> list[Row]:
-        return self._cur.execute(to_psycopg(sql), params or {}).fetchall()
+        return self._reader.execute(to_psycopg(sql), params or {}).fetchall()
 
     def fetchone(self, sql: str, params: Params = None) -> Row | None:
-        return self._cur.execute(to_psycopg(sql), params or {}).fetchone()
+        return self._reader.execute(to_psycopg(sql), params or {}).fetchone()
 
 
 class PostgresDatabase:
