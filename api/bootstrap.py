@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
+
+import psycopg
 
 from api.consistency import WriteMemory
 from api.fairness import FairnessService
@@ -112,6 +115,10 @@ class Container:
             self.escrow.settle(gig_id)
         except GatewayUnavailable:
             log.warning("gateway unavailable while settling %s; the escrow follower will retry", gig_id)
+        except Exception:
+            # The decision is committed; settling it is the escrow follower's job (exactly once,
+            # idempotent at the gateway), and this early attempt can race it in another process.
+            log.warning("settling %s now failed; the escrow follower will retry", gig_id, exc_info=True)
         self.projections.nudge()
 
     def log_head(self) -> int:
@@ -184,9 +191,30 @@ def build_gateway(settings: Settings, clock: Clock, db: Database) -> PaymentGate
     return SimulatedGateway(clock, SqlMovementJournal(db))
 
 
+@contextmanager
+def _startup_lock(settings: Settings) -> Iterator[None]:
+    """Serialise start-up across processes (server workers, worker processes start together):
+    the tables are created with CREATE ... IF NOT EXISTS, which PostgreSQL does not make safe to race."""
+    db = settings.database
+    if not db.is_postgres:
+        yield
+        return
+    with psycopg.connect(db.url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"fairgig.startup:{db.schema}",))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (f"fairgig.startup:{db.schema}",))
+
+
 def bootstrap(
     settings: Settings, *, clock: Clock = system_clock, gateway: PaymentGateway | None = None
 ) -> Container:
+    with _startup_lock(settings):
+        return _bootstrap(settings, clock, gateway)
+
+
+def _bootstrap(settings: Settings, clock: Clock, gateway: PaymentGateway | None) -> Container:
     store = settings.database
     if not store.is_postgres:
         store.data_dir.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ import hashlib
 from typing import Any
 
 import msgspec
+from anyio.to_thread import run_sync
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from projections.database import Database
@@ -23,6 +24,9 @@ class IdempotencyStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         with db.transaction() as conn:
+            if db.dialect == "postgres":
+                # Server workers start together; CREATE TABLE IF NOT EXISTS is not safe to race.
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext('fairgig.idempotency_keys'))")
             conn.execute(_SCHEMA if db.dialect == "postgres" else _SCHEMA.replace("BYTEA", "BLOB"))
 
     def begin(self, scope_key: str, request_hash: str) -> dict[str, Any] | None:
@@ -90,7 +94,8 @@ class IdempotencyMiddleware:
         principal = hashlib.sha256(_header(scope, b"authorization") or b"").hexdigest()
         scope_key = f"{principal}:{key.decode('latin-1')}"
         request_hash = hashlib.sha256(scope["path"].encode() + b"\n" + body).hexdigest()
-        existing = self.store.begin(scope_key, request_hash)
+        # The store's calls block on the database: they run in a worker thread, off the event loop.
+        existing = await run_sync(self.store.begin, scope_key, request_hash)
         if existing is not None:
             await self._replay(existing, request_hash, send)
             return
@@ -157,9 +162,9 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_receive, capture)
         except BaseException:
-            self.store.abandon(scope_key)
+            self.store.abandon(scope_key)  # rare, and possibly cancelled: no await here
             raise
         if status >= 500:
-            self.store.abandon(scope_key)  # a server failure is not an answer worth replaying
+            await run_sync(self.store.abandon, scope_key)  # a server failure is not worth replaying
         else:
-            self.store.finish(scope_key, status, headers, b"".join(parts))
+            await run_sync(self.store.finish, scope_key, status, headers, b"".join(parts))
