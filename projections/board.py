@@ -14,7 +14,7 @@ from domain.brief import Brief
 from domain.gig import Gig
 from projections.columns import NEVER, iso, iso_or_none, to_json
 from projections.database import Connection
-from projections.read_model import BufferedReadModel, Dialect, Rows, handles
+from projections.read_model import BufferedReadModel, Dialect, Rows, handles, iso_at, text_id
 
 _COLUMNS = (
     "gig_id TEXT PRIMARY KEY, doc_id BIGINT NOT NULL UNIQUE, employer_id TEXT NOT NULL,"
@@ -111,7 +111,7 @@ class Board(BufferedReadModel):
 
     @handles(Gig.DraftCreated)
     def on_draft_created(self, conn: Connection, event: Gig.DraftCreated) -> None:
-        gig_id = str(event.originator_id)
+        gig_id = text_id(event.originator_id)
         self.gigs.put(
             {
                 "gig_id": gig_id,
@@ -126,7 +126,7 @@ class Board(BufferedReadModel):
 
     @handles(Gig.DraftEdited)
     def on_draft_edited(self, conn: Connection, event: Gig.DraftEdited) -> None:
-        gig_id = str(event.originator_id)
+        gig_id = text_id(event.originator_id)
         self.gigs.update(conn, gig_id, **_brief_row(event.brief))
         _, stored = self._texts.get(gig_id, (None, True))
         self._texts[gig_id] = (event.brief, stored)
@@ -173,12 +173,12 @@ class Board(BufferedReadModel):
     @handles(Gig.Published)
     def on_published(self, conn: Connection, event: Gig.Published) -> None:
         self.gigs.update(
-            conn, str(event.originator_id), pay_amount=event.pay.amount, currency=event.pay.currency
+            conn, text_id(event.originator_id), pay_amount=event.pay.amount, currency=event.pay.currency
         )
 
     @handles(Gig.FundingRecorded)
     def on_funded(self, conn: Connection, event: Gig.FundingRecorded) -> None:
-        self.gigs.update(conn, str(event.originator_id), listed=1, posted_at=iso(event.timestamp))
+        self.gigs.update(conn, text_id(event.originator_id), listed=1, posted_at=iso_at(event.timestamp))
 
     @handles(Gig.ClaimReleased)
     def on_claim_released(self, conn: Connection, event: Gig.ClaimReleased) -> None:
@@ -193,4 +193,4 @@ class Board(BufferedReadModel):
         self._list(conn, event, listed=False)
 
     def _list(self, conn: Connection, event: Any, *, listed: bool) -> None:
-        self.gigs.update(conn, str(event.originator_id), listed=int(listed))
+        self.gigs.update(conn, text_id(event.originator_id), listed=int(listed))

@@ -15,7 +15,7 @@ from domain.gig import Gig
 from projections.columns import iso, iso_or_none
 from projections.database import Connection, Database
 from projections.gig_states import RELEASED_HOW, SETTLED, status_after
-from projections.read_model import BufferedReadModel, Dialect, Rows, handles
+from projections.read_model import BufferedReadModel, Dialect, Rows, handles, text_id
 
 # (timer name, the date column that arms it, the status it needs; None: any status)
 TIMERS: tuple[tuple[str, str, str | None], ...] = (
@@ -101,7 +101,7 @@ class DueTimers(BufferedReadModel):
             )
 
     def _set(self, conn: Connection, event: Any, **values: Any) -> None:
-        gig_id = str(event.originator_id)
+        gig_id = text_id(event.originator_id)
         self.gigs.update(conn, gig_id, **values)
         self._changed[gig_id] = None
 
@@ -112,7 +112,7 @@ class DueTimers(BufferedReadModel):
     def on_draft_created(self, conn: Connection, event: Gig.DraftCreated) -> None:
         row: dict[str, Any] = dict.fromkeys(_GIG_COLUMNS)
         row.update(
-            gig_id=str(event.originator_id),
+            gig_id=text_id(event.originator_id),
             status="draft",
             deadline=iso_or_none(event.brief.deadline),
             ratings_revealed=0,
@@ -169,7 +169,7 @@ class DueTimers(BufferedReadModel):
 
     @handles(Gig.PayoutRecorded)
     def on_payout(self, conn: Connection, event: Gig.PayoutRecorded) -> None:
-        gig_id = str(event.originator_id)
+        gig_id = text_id(event.originator_id)
         row = self.gigs.get(conn, gig_id)
         if row is None:
             self._changed[gig_id] = None

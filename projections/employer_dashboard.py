@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from domain.gig import Gig
-from projections.columns import iso
 from projections.database import Connection, Database
 from projections.gig_states import RELEASED_HOW, SETTLED, status_after
-from projections.read_model import BufferedReadModel, Dialect, PoisonPolicy, Rows, handles
+from projections.read_model import BufferedReadModel, Dialect, PoisonPolicy, Rows, handles, iso_at, text_id
 
 _COLUMNS = (
     "gig_id", "employer_id", "status", "title", "pay_amount", "currency", "fee_amount", "charged",
@@ -44,9 +43,9 @@ class EmployerDashboard(BufferedReadModel):
     def _update(self, conn: Connection, event: Any, **values: Any) -> None:
         self.gigs.update(
             conn,
-            str(event.originator_id),
+            text_id(event.originator_id),
             version=event.originator_version,
-            updated_at=iso(event.timestamp),
+            updated_at=iso_at(event.timestamp),
             **values,
         )
 
@@ -55,7 +54,7 @@ class EmployerDashboard(BufferedReadModel):
         pay = event.brief.pay
         self.gigs.put(
             {
-                "gig_id": str(event.originator_id),
+                "gig_id": text_id(event.originator_id),
                 "employer_id": str(event.employer_id),
                 "status": "draft",
                 "title": event.brief.title,
@@ -67,7 +66,7 @@ class EmployerDashboard(BufferedReadModel):
                 "refunded": 0,
                 "platform_settled": 0,
                 "version": event.originator_version,
-                "updated_at": iso(event.timestamp),
+                "updated_at": iso_at(event.timestamp),
             }
         )
 
@@ -110,7 +109,7 @@ class EmployerDashboard(BufferedReadModel):
 
     @handles(Gig.PayoutRecorded)
     def on_payout(self, conn: Connection, event: Gig.PayoutRecorded) -> None:
-        row = self.gigs.get(conn, str(event.originator_id))
+        row = self.gigs.get(conn, text_id(event.originator_id))
         if row is not None:
             self._update(
                 conn,
@@ -121,7 +120,7 @@ class EmployerDashboard(BufferedReadModel):
 
     @handles(Gig.RefundRecorded)
     def on_refund(self, conn: Connection, event: Gig.RefundRecorded) -> None:
-        row = self.gigs.get(conn, str(event.originator_id))
+        row = self.gigs.get(conn, text_id(event.originator_id))
         if row is not None:
             self._update(conn, event, refunded=row["refunded"] + event.amount.amount)
 

@@ -13,13 +13,13 @@ Why facts folded at query time rather than the fold's state stored per employer:
 and per-student revision counts. Storing that per employer means reading, decoding and rewriting
 the employer's whole state on every event, a second serialised copy of the rules' internals to keep
 in step with them, and a schema change whenever a rule changes. Facts are append-only, cheap to
-write (one INSERT, no read back, so PostgreSQL's pipelined pages stay pipelined), readable by an
+write (a page's facts go in one batch, with one read of MAX(seq) per page), readable by an
 auditor, and any rule (or a changed policy) is applied to the whole history by the next query.
 Every rule's state is per employer, so a report for one employer, and one gig's flags, fold only
 that employer's facts; the full report folds all of them (timings in docs/fairness.md).
 Nothing is held in memory between queries, so a restart loses nothing.
 
-`seq` is MAX(seq) + 1 inside the follower's transaction rather than a database sequence: it is then
+`seq` counts on from MAX(seq) inside the follower's transaction rather than a database sequence: it is then
 gap-free and identical after a crash-and-resume and after a rebuild (a PostgreSQL sequence is not
 rolled back with the transaction).
 """
@@ -32,11 +32,20 @@ from domain.fairness import FairnessPolicy, Flag, WageTable, audit_brief
 from domain.fairness.behaviour import Fact
 from domain.fairness.wage_data import default_wage_table
 from domain.gig import Gig
-from projections.columns import iso, to_json
+from projections.columns import to_json
 from projections.database import Connection
 from projections.fairness_facts import SEVERITY_LEVEL, fact_row
 from projections.gig_states import STATUS_AFTER, status_after
-from projections.read_model import BufferedReadModel, Dialect, PoisonPolicy, Rows, handles
+from projections.read_model import (
+    BufferedReadModel,
+    Dialect,
+    PoisonPolicy,
+    Rows,
+    handles,
+    insert_rows,
+    iso_at,
+    text_id,
+)
 
 _DRAFTING = (Gig.DraftCreated, Gig.DraftEdited)
 
@@ -47,10 +56,7 @@ def worst_level(flags: list[Flag] | tuple[Flag, ...]) -> int:
 
 
 _GIG_COLUMNS = ("gig_id", "employer_id", "status", "title", "brief_flags", "brief_worst", "updated_at")
-_INSERT_FACT = (
-    "INSERT INTO fairness_facts (seq, gig_id, version, employer_id, kind, at, student_id, number, words)"
-    " VALUES (:seq, :gig_id, :version, :employer_id, :kind, :at, :student_id, :number, :words)"
-)
+_FACT_COLUMNS = ("seq", "gig_id", "version", "employer_id", "kind", "at", "student_id", "number", "words")
 
 
 class FairnessModel(BufferedReadModel):
@@ -85,7 +91,8 @@ class FairnessModel(BufferedReadModel):
         super().flush(conn)
         if self._facts:
             facts, self._facts = self._facts, []
-            conn.executemany(_INSERT_FACT, facts)
+            head = f"INSERT INTO fairness_facts ({', '.join(_FACT_COLUMNS)})"
+            insert_rows(conn, self.dialect, head, _FACT_COLUMNS, facts)
 
     def schema(self) -> list[str]:
         return [
@@ -109,14 +116,14 @@ class FairnessModel(BufferedReadModel):
             "title": event.brief.title,
             "brief_flags": to_json([f.to_dict() for f in report.flags]),
             "brief_worst": worst_level(report.flags),
-            "updated_at": iso(event.timestamp),
+            "updated_at": iso_at(event.timestamp),
         }
 
     @handles(Gig.DraftCreated)
     def on_created(self, conn: Connection, event: Gig.DraftCreated) -> None:
         self.gigs.put(
             {
-                "gig_id": str(event.originator_id),
+                "gig_id": text_id(event.originator_id),
                 "employer_id": str(event.employer_id),
                 "status": "draft",
                 **self._brief_columns(event),
@@ -126,7 +133,7 @@ class FairnessModel(BufferedReadModel):
 
     @handles(Gig.DraftEdited)
     def on_edited(self, conn: Connection, event: Gig.DraftEdited) -> None:
-        self.gigs.update(conn, str(event.originator_id), **self._brief_columns(event))
+        self.gigs.update(conn, text_id(event.originator_id), **self._brief_columns(event))
         self._fact(conn, event)
 
     # ---- the lifecycle ---------------------------------------------------------------------
@@ -134,17 +141,17 @@ class FairnessModel(BufferedReadModel):
     @handles(*(cls for cls in STATUS_AFTER if cls not in _DRAFTING), Gig.DisputeResolved)
     def on_status(self, conn: Connection, event: Any) -> None:
         self.gigs.update(
-            conn, str(event.originator_id), status=status_after(event), updated_at=iso(event.timestamp)
+            conn, text_id(event.originator_id), status=status_after(event), updated_at=iso_at(event.timestamp)
         )
         self._fact(conn, event)
 
     @handles(Gig.PayoutRecorded)
     def on_payout(self, conn: Connection, event: Gig.PayoutRecorded) -> None:
         # Mirrors the aggregate: a payout turns approved work into paid and leaves any other status.
-        row = self.gigs.get(conn, str(event.originator_id))
+        row = self.gigs.get(conn, text_id(event.originator_id))
         if row is not None:
             status = "paid" if row["status"] == "approved" else row["status"]
-            self.gigs.update(conn, row["gig_id"], status=status, updated_at=iso(event.timestamp))
+            self.gigs.update(conn, row["gig_id"], status=status, updated_at=iso_at(event.timestamp))
         self._fact(conn, event)
 
     def _fact(self, conn: Connection, event: Any) -> None:
@@ -152,7 +159,7 @@ class FairnessModel(BufferedReadModel):
         if fact is None:  # a status change no behaviour rule reads (funding, submission, dispute)
             return
         # The employer comes from the gig's row (a fact of a gig without one is not stored).
-        gig = self.gigs.get(conn, str(event.originator_id))
+        gig = self.gigs.get(conn, text_id(event.originator_id))
         if gig is None:
             return
         if self._last_seq is None:

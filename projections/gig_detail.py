@@ -12,7 +12,7 @@ from domain.brief import Brief
 from domain.gig import Gig
 from projections.columns import iso, iso_or_none, settlement_json, to_json
 from projections.database import Connection
-from projections.read_model import BufferedReadModel, Dialect, Rows, handles
+from projections.read_model import BufferedReadModel, Dialect, Rows, handles, insert_rows, iso_at, text_id
 
 _DUE = (
     "funding_expires_at TEXT, claim_expires_at TEXT, review_due_at TEXT, dispute_due_at TEXT,"
@@ -58,10 +58,7 @@ _GIG_COLUMNS = (
     "revisions_used", "ratings_revealed", "cancel_reason", "created_at", "updated_at", "claimed_at",
     "funding_expires_at", "claim_expires_at", "review_due_at", "dispute_due_at", "ratings_due_at",
 )  # fmt: skip
-_INSERT_ENTRY = (
-    "INSERT INTO gig_detail_entries (gig_id, version, kind, at, data)"
-    " VALUES (:gig_id, :version, :kind, :at, :data)"
-)
+_ENTRY_COLUMNS = ("gig_id", "version", "kind", "at", "data")
 
 
 class GigDetail(BufferedReadModel):
@@ -90,26 +87,27 @@ class GigDetail(BufferedReadModel):
         super().flush(conn)
         if self._entries:
             entries, self._entries = self._entries, []
-            conn.executemany(_INSERT_ENTRY, entries)
+            head = f"INSERT INTO gig_detail_entries ({', '.join(_ENTRY_COLUMNS)})"
+            insert_rows(conn, self.dialect, head, _ENTRY_COLUMNS, entries)
 
     # ---- helpers ---------------------------------------------------------------------------
 
     def _update(self, conn: Connection, event: Any, **values: Any) -> dict[str, Any] | None:
         return self.gigs.update(
             conn,
-            str(event.originator_id),
+            text_id(event.originator_id),
             version=event.originator_version,
-            updated_at=iso(event.timestamp),
+            updated_at=iso_at(event.timestamp),
             **values,
         )
 
     def _entry(self, conn: Connection, event: Any, kind: str, **data: Any) -> None:
         self._entries.append(
             {
-                "gig_id": str(event.originator_id),
+                "gig_id": text_id(event.originator_id),
                 "version": event.originator_version,
                 "kind": kind,
-                "at": iso(event.timestamp),
+                "at": iso_at(event.timestamp),
                 "data": to_json(data),
             }
         )
@@ -119,10 +117,10 @@ class GigDetail(BufferedReadModel):
     @handles(Gig.DraftCreated)
     def on_draft_created(self, conn: Connection, event: Gig.DraftCreated) -> None:
         pay = event.brief.pay
-        at = iso(event.timestamp)
+        at = iso_at(event.timestamp)
         row: dict[str, Any] = dict.fromkeys(_GIG_COLUMNS)
         row.update(
-            gig_id=str(event.originator_id),
+            gig_id=text_id(event.originator_id),
             employer_id=str(event.employer_id),
             status="draft",
             version=event.originator_version,
@@ -185,7 +183,7 @@ class GigDetail(BufferedReadModel):
             event,
             status="claimed",
             claimant_id=str(event.student_id),
-            claimed_at=iso(event.timestamp),
+            claimed_at=iso_at(event.timestamp),
             claim_expires_at=iso(event.claim_expires_at),
         )
 
@@ -294,7 +292,7 @@ class GigDetail(BufferedReadModel):
 
     @handles(Gig.PayoutRecorded)
     def on_payout(self, conn: Connection, event: Gig.PayoutRecorded) -> None:
-        row = self.gigs.get(conn, str(event.originator_id))
+        row = self.gigs.get(conn, text_id(event.originator_id))
         if row is not None:
             approved = row["status"] == "approved"
             self._update(
@@ -313,7 +311,7 @@ class GigDetail(BufferedReadModel):
 
     @handles(Gig.RefundRecorded)
     def on_refund(self, conn: Connection, event: Gig.RefundRecorded) -> None:
-        row = self.gigs.get(conn, str(event.originator_id))
+        row = self.gigs.get(conn, text_id(event.originator_id))
         if row is not None:
             self._update(conn, event, refunded=row["refunded"] + event.amount.amount)
         self._entry(conn, event, "refund", ref=event.refund_ref, amount=event.amount.amount)

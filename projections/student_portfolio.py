@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from domain.gig import Gig
-from projections.columns import iso
 from projections.database import Connection, Database, Row
 from projections.gig_states import RELEASED_HOW, status_after
-from projections.read_model import BufferedReadModel, Dialect, PoisonPolicy, Rows, handles
+from projections.read_model import BufferedReadModel, Dialect, PoisonPolicy, Rows, handles, iso_at, text_id
 
 _GIG_COLUMNS = ("gig_id", "employer_id", "title", "pay_amount", "currency", "claimant_id")
 _ENTRY_COLUMNS = (
@@ -48,24 +47,24 @@ class StudentPortfolio(BufferedReadModel):
         ]
 
     def _gig(self, conn: Connection, event: Any, **values: Any) -> None:
-        self.gigs.update(conn, str(event.originator_id), **values)
+        self.gigs.update(conn, text_id(event.originator_id), **values)
 
     def _entry(self, conn: Connection, event: Any, student: str | None = None, **values: Any) -> Row | None:
         """Change the entry of `student` (by default the gig's claimant, if it has one)."""
-        gig_id = str(event.originator_id)
+        gig_id = text_id(event.originator_id)
         if student is None:
             gig = self.gigs.get(conn, gig_id)
             student = None if gig is None else gig["claimant_id"]
             if student is None:
                 return None
-        return self.entries.update(conn, gig_id, student, updated_at=iso(event.timestamp), **values)
+        return self.entries.update(conn, gig_id, student, updated_at=iso_at(event.timestamp), **values)
 
     @handles(Gig.DraftCreated)
     def on_draft_created(self, conn: Connection, event: Gig.DraftCreated) -> None:
         pay = event.brief.pay
         self.gigs.put(
             {
-                "gig_id": str(event.originator_id),
+                "gig_id": text_id(event.originator_id),
                 "employer_id": str(event.employer_id),
                 "title": event.brief.title,
                 "pay_amount": None if pay is None else pay.amount,
@@ -87,7 +86,7 @@ class StudentPortfolio(BufferedReadModel):
 
     @handles(Gig.Claimed)
     def on_claimed(self, conn: Connection, event: Gig.Claimed) -> None:
-        student, gig_id, at = str(event.student_id), str(event.originator_id), iso(event.timestamp)
+        student, gig_id, at = str(event.student_id), text_id(event.originator_id), iso_at(event.timestamp)
         self._gig(conn, event, claimant_id=student)
         again = {
             "status": "claimed",
@@ -108,7 +107,7 @@ class StudentPortfolio(BufferedReadModel):
 
     @handles(Gig.Submitted)
     def on_submitted(self, conn: Connection, event: Gig.Submitted) -> None:
-        self._entry(conn, event, status="submitted", submitted_at=iso(event.timestamp))
+        self._entry(conn, event, status="submitted", submitted_at=iso_at(event.timestamp))
 
     @handles(Gig.ChangesRequested, Gig.Rejected, Gig.Approved)
     def on_review(self, conn: Connection, event: Gig.ChangesRequested | Gig.Rejected | Gig.Approved) -> None:
@@ -126,14 +125,14 @@ class StudentPortfolio(BufferedReadModel):
 
     @handles(Gig.PayoutRecorded)
     def on_payout(self, conn: Connection, event: Gig.PayoutRecorded) -> None:
-        row = self.entries.get(conn, str(event.originator_id), str(event.student_id))
+        row = self.entries.get(conn, text_id(event.originator_id), str(event.student_id))
         if row is not None:
             self._entry(
                 conn,
                 event,
                 str(event.student_id),
                 paid_amount=row["paid_amount"] + event.amount.amount,
-                paid_at=iso(event.timestamp),
+                paid_at=iso_at(event.timestamp),
                 status="paid" if row["status"] == "approved" else row["status"],
             )
 
