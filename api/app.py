@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from litestar import Litestar
+from litestar.concurrency import set_asyncio_executor
 from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -81,4 +83,9 @@ def create_app(container: Container) -> Litestar:
 
 def app_from_env() -> Litestar:
     """Factory for the ASGI server: everything from the environment."""
-    return create_app(bootstrap(get_settings()))
+    settings = get_settings()
+    # Sync handlers run in this executor; asyncio's default holds min(32, cores + 4) threads,
+    # six on two cores, fewer than the connections the pools hold for them.
+    threads = settings.server.threads or settings.database.pool_size
+    set_asyncio_executor(ThreadPoolExecutor(max_workers=threads, thread_name_prefix="handler"))
+    return create_app(bootstrap(settings))

@@ -96,6 +96,8 @@ class ServerSettings:
     workers: int = 1
     embedded_workers: bool = True
     max_body_bytes: int = 256 * 1024
+    threads: int = 0
+    """Threads running the sync handlers per server worker; 0: as many as the database pool holds."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,7 @@ def settings_from_env() -> Settings:
             port=int(_env("PORT", "8000")),
             workers=int(_env("FAIRGIG_WORKERS", "1")),
             embedded_workers=_env("FAIRGIG_EMBEDDED_WORKERS", "1") not in ("0", "false", "no"),
+            threads=int(_env("FAIRGIG_API_THREADS", "0")),
         ),
         policy=LifecyclePolicy(
             funding_window=_hours("FAIRGIG_FUNDING_WINDOW_HOURS", base.funding_window),
