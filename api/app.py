@@ -18,6 +18,7 @@ from api.auth import jwt_auth
 from api.bootstrap import Container, bootstrap
 from api.errors import EXCEPTION_HANDLERS
 from api.idempotency import IdempotencyMiddleware, IdempotencyStore
+from api.metrics import REQUESTS, follower_registry
 from api.routes.accounts import AccountController
 from api.routes.admin import AdminController
 from api.routes.audit import AuditController
@@ -26,6 +27,7 @@ from api.routes.gig_drafts import GigDraftController
 from api.routes.gig_resource import GigController
 from api.routes.gig_reviews import GigReviewController
 from api.routes.gig_work import GigWorkController
+from api.routes.metrics import MetricsController
 from api.routes.ops import OpsController
 from api.routes.webhooks import WebhookController
 from api.settings import get_settings
@@ -41,6 +43,7 @@ ROUTES: list[Any] = [
     FinanceController,
     AuditController,
     WebhookController,
+    MetricsController,
 ]
 
 
@@ -52,6 +55,7 @@ def create_app(container: Container) -> Litestar:
     def keep_container(config: AppConfig) -> AppConfig:
         config.state["jwt"] = auth
         config.state["container"] = container
+        config.state["metrics_registry"] = follower_registry(container)
         return config
 
     return Litestar(
@@ -59,9 +63,10 @@ def create_app(container: Container) -> Litestar:
         dependencies={"container": Provide(lambda: container, use_cache=True, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
+            REQUESTS.middleware,
             DefineMiddleware(
                 IdempotencyMiddleware, store=IdempotencyStore(container.db), max_body_bytes=max_body
-            )
+            ),
         ],
         on_app_init=[auth.on_app_init, keep_container],
         on_startup=[lambda: container.start_workers()] if settings.server.embedded_workers else [],

@@ -7,7 +7,6 @@ and the log position of its last event, so callers can wait for read models to i
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -137,7 +136,7 @@ class Marketplace(Application[UUID]):
         super().__init__(env)
         self.clock = clock
         self.policy = policy or LifecyclePolicy()
-        grouped = self.env.get(GROUP_COMMIT_ENV) or os.environ.get(GROUP_COMMIT_ENV, "1")
+        grouped = self.env.get(GROUP_COMMIT_ENV, "1")  # the library's env already includes os.environ
         self._group = GroupCommit(self._save_together) if grouped not in ("0", "false", "no") else None
 
     # ---- queries used to decide commands ---------------------------------------------------

@@ -21,17 +21,15 @@ class PayoutQueue:
                 conn.execute(statement)
 
     def wait(self, gig_id: UUID, student_id: UUID) -> bool:
-        """Queue the gig's payout; True if it was not waiting already."""
+        """Queue the gig's payout; True if it was not waiting already. One statement, so two
+        processes queueing the same payout at once cannot both insert it."""
         with self.db.transaction() as conn:
-            known = conn.fetchone(
-                "SELECT 1 AS known FROM payout_waiting WHERE gig_id = :g", {"g": str(gig_id)}
+            inserted = conn.fetchone(
+                "INSERT INTO payout_waiting (gig_id, student_id) VALUES (:g, :s)"
+                " ON CONFLICT (gig_id) DO NOTHING RETURNING gig_id",
+                {"g": str(gig_id), "s": str(student_id)},
             )
-            if known is None:
-                conn.execute(
-                    "INSERT INTO payout_waiting (gig_id, student_id) VALUES (:g, :s)",
-                    {"g": str(gig_id), "s": str(student_id)},
-                )
-        return known is None
+        return inserted is not None
 
     def done(self, gig_id: UUID) -> None:
         with self.db.transaction() as conn:

@@ -46,3 +46,12 @@ def test_the_browsable_documentation_is_served(sqlite_api: Api) -> None:
     page = sqlite_api.client.get("/schema")
     assert page.status_code == 200
     assert "text/html" in page.headers["content-type"]
+
+
+def test_metrics_expose_request_counts_and_follower_lag(sqlite_api: Api) -> None:
+    sqlite_api.client.get("/health")
+    body = sqlite_api.client.get("/metrics").text
+    assert 'fairgig_follower_lag_events{follower="board"}' in body
+    assert 'fairgig_follower_dead_letters{follower="escrow"}' in body
+    assert "fairgig_log_head" in body
+    assert "fairgig_requests_total" in body
