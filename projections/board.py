@@ -12,7 +12,7 @@ from typing import Any
 
 from domain.brief import Brief
 from domain.gig import Gig
-from projections.columns import NEVER, iso, iso_or_none, to_json
+from projections.columns import NEVER, iso, iso_or_none, pay_columns, to_json
 from projections.database import Connection
 from projections.read_model import BufferedReadModel, Dialect, Rows, handles, iso_at, text_id
 
@@ -47,8 +47,7 @@ def _brief_row(brief: Brief) -> dict[str, Any]:
         "deliverables": to_json(list(brief.deliverables)),
         "skills": to_json(sorted({s.lower() for s in brief.skills})),
         "estimated_hours": brief.estimated_hours,
-        "pay_amount": None if pay is None else pay.amount,
-        "currency": None if pay is None else pay.currency,
+        **pay_columns(brief),
         "pay_per_hour": per_hour,
         "deadline": iso_or_none(brief.deadline),
         "deadline_key": iso(brief.deadline) if brief.deadline else NEVER,

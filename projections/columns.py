@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.brief import Brief
 from domain.money import Money
 from domain.settlement import Settlement
 
@@ -32,6 +33,15 @@ def parse_iso(text: str) -> datetime:
 
 def amount(money: Money | None) -> int | None:
     return None if money is None else money.amount
+
+
+def pay_columns(brief: Brief) -> dict[str, Any]:
+    """The brief's pay as the read models store it: minor units and currency, both null unpaid."""
+    pay = brief.pay
+    return {
+        "pay_amount": None if pay is None else pay.amount,
+        "currency": None if pay is None else pay.currency,
+    }
 
 
 def money_dict(amount_: int | None, currency: str | None) -> dict[str, Any] | None:

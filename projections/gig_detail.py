@@ -10,7 +10,7 @@ from typing import Any
 
 from domain.brief import Brief
 from domain.gig import Gig
-from projections.columns import iso, iso_or_none, settlement_json, to_json
+from projections.columns import iso, iso_or_none, pay_columns, settlement_json, to_json
 from projections.database import Connection
 from projections.read_model import BufferedReadModel, Dialect, Rows, handles, insert_rows, iso_at, text_id
 
@@ -116,7 +116,6 @@ class GigDetail(BufferedReadModel):
 
     @handles(Gig.DraftCreated)
     def on_draft_created(self, conn: Connection, event: Gig.DraftCreated) -> None:
-        pay = event.brief.pay
         at = iso_at(event.timestamp)
         row: dict[str, Any] = dict.fromkeys(_GIG_COLUMNS)
         row.update(
@@ -125,8 +124,7 @@ class GigDetail(BufferedReadModel):
             status="draft",
             version=event.originator_version,
             brief=brief_json(event.brief),
-            pay_amount=None if pay is None else pay.amount,
-            currency=None if pay is None else pay.currency,
+            **pay_columns(event.brief),
             paid_to_student=0,
             refunded=0,
             revisions_used=0,
@@ -138,14 +136,7 @@ class GigDetail(BufferedReadModel):
 
     @handles(Gig.DraftEdited)
     def on_draft_edited(self, conn: Connection, event: Gig.DraftEdited) -> None:
-        pay = event.brief.pay
-        self._update(
-            conn,
-            event,
-            brief=brief_json(event.brief),
-            pay_amount=None if pay is None else pay.amount,
-            currency=None if pay is None else pay.currency,
-        )
+        self._update(conn, event, brief=brief_json(event.brief), **pay_columns(event.brief))
 
     @handles(Gig.Published)
     def on_published(self, conn: Connection, event: Gig.Published) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.gig import Gig
+from projections.columns import pay_columns
 from projections.database import Connection, Database, Row
 from projections.gig_states import RELEASED_HOW, status_after
 from projections.read_model import BufferedReadModel, Dialect, PoisonPolicy, Rows, handles, iso_at, text_id
@@ -61,28 +62,19 @@ class StudentPortfolio(BufferedReadModel):
 
     @handles(Gig.DraftCreated)
     def on_draft_created(self, conn: Connection, event: Gig.DraftCreated) -> None:
-        pay = event.brief.pay
         self.gigs.put(
             {
                 "gig_id": text_id(event.originator_id),
                 "employer_id": str(event.employer_id),
                 "title": event.brief.title,
-                "pay_amount": None if pay is None else pay.amount,
-                "currency": None if pay is None else pay.currency,
+                **pay_columns(event.brief),
                 "claimant_id": None,
             }
         )
 
     @handles(Gig.DraftEdited)
     def on_draft_edited(self, conn: Connection, event: Gig.DraftEdited) -> None:
-        pay = event.brief.pay
-        self._gig(
-            conn,
-            event,
-            title=event.brief.title,
-            pay_amount=None if pay is None else pay.amount,
-            currency=None if pay is None else pay.currency,
-        )
+        self._gig(conn, event, title=event.brief.title, **pay_columns(event.brief))
 
     @handles(Gig.Claimed)
     def on_claimed(self, conn: Connection, event: Gig.Claimed) -> None:

@@ -10,6 +10,7 @@ from domain.fairness import lexicon
 from domain.fairness import rules as R
 from domain.fairness.brief_text import BriefText
 from domain.fairness.flag import Flag, JsonValue
+from domain.fairness.phrase_rules import phrase_flags
 from domain.fairness.policy import FairnessPolicy
 from domain.fairness.wages import MinimumWage, WageTable
 from domain.money import Money
@@ -94,14 +95,5 @@ def _floor(pay: Money, hours: int, policy: FairnessPolicy) -> Iterator[Flag]:
 
 
 def _unpaid_language(text: BriefText) -> Iterator[Flag]:
-    phrases = lexicon.unpaid_phrases()
-    if not phrases.may_match(text.vocabulary):
-        return
-    found = [(name, m.text) for name, field in text.fields() for m in phrases.find(field)]
-    if found:
-        quoted = ", ".join(f"'{phrase}' ({name})" for name, phrase in found)
-        yield R.UNPAID_LANGUAGE.flag(
-            f"the brief offers something other than pay: {quoted}",
-            list(dict.fromkeys(name for name, _ in found)),
-            {"phrases": [phrase for _, phrase in found]},
-        )
+    lead = "the brief offers something other than pay"
+    return phrase_flags(text, lexicon.unpaid_phrases(), R.UNPAID_LANGUAGE, lead)

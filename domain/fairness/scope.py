@@ -10,6 +10,7 @@ from domain.fairness import lexicon
 from domain.fairness import rules as R
 from domain.fairness.brief_text import BriefText
 from domain.fairness.flag import Flag
+from domain.fairness.phrase_rules import phrase_flags
 from domain.fairness.policy import FairnessPolicy
 from domain.fairness.text import Analysed, analyse
 
@@ -137,14 +138,5 @@ def _people(brief: Brief) -> Iterator[Flag]:
 
 
 def _filler(text: BriefText) -> Iterator[Flag]:
-    phrases = lexicon.filler_phrases()
-    if not phrases.may_match(text.vocabulary):
-        return
-    found = [(name, m.text) for name, field in text.fields() for m in phrases.find(field)]
-    if found:
-        quoted = ", ".join(f"'{phrase}' ({name})" for name, phrase in found)
-        yield R.FILLER_PHRASE.flag(
-            f"filler lets the work grow without the pay: {quoted}",
-            list(dict.fromkeys(name for name, _ in found)),
-            {"phrases": [phrase for _, phrase in found]},
-        )
+    lead = "filler lets the work grow without the pay"
+    return phrase_flags(text, lexicon.filler_phrases(), R.FILLER_PHRASE, lead)
