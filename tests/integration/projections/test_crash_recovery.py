@@ -38,7 +38,9 @@ class CrashingDatabase:
 
     @contextmanager
     def transaction(self, *, pipeline: bool = False) -> Iterator[Connection]:
-        budget = self.rng.randint(1, 1500) if self.rng.random() < self.chance else -1
+        # Pages are written set-based, a few dozen statements each: a budget in that range lands
+        # the crash anywhere in a page's write, position write included.
+        budget = self.rng.randint(1, 30) if self.rng.random() < self.chance else -1
         with self.db.transaction(pipeline=pipeline) as conn:
             yield _Countdown(conn, self, budget)
 
