@@ -29,6 +29,7 @@ from payments.webhook_inbox import WebhookInbox
 from projections import audit_chain
 from projections.audit_log import AuditIndex, EventsTable
 from projections.database import Database, PostgresDatabase, SQLiteDatabase
+from projections.fairness import FairnessModel
 from projections.follower import Follower
 from projections.ledger import Ledger
 from projections.registry import Projections
@@ -229,7 +230,9 @@ def _bootstrap(settings: Settings, clock: Clock, gateway: PaymentGateway | None)
     escrow_follower = Follower(
         EscrowPolicy(escrow_db.dialect, escrow), marketplace, escrow_db, retry=GATEWAY_RETRY
     )
-    projections = Projections(marketplace, db)
+    fairness = FairnessService(clock, settings.platform_floor_per_hour)
+    fairness_model = FairnessModel(db.dialect, policy=fairness.policy)
+    projections = Projections(marketplace, db, models={fairness_model.name: fairness_model})
     projections.prepare()
     escrow_follower.prepare()
     events = EventsTable.of(marketplace)
@@ -253,6 +256,6 @@ def _bootstrap(settings: Settings, clock: Clock, gateway: PaymentGateway | None)
         escrow_follower=escrow_follower,
         timers=TimerWorker(marketplace, db, clock),
         inbox=WebhookInbox(db, escrow, accounts),
-        fairness=FairnessService(clock, settings.platform_floor_per_hour),
+        fairness=fairness,
         audit_followers=audit_followers,
     )

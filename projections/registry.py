@@ -7,7 +7,7 @@ them in the foreground (`run_projections_forever`); the CLI rebuilds them (`rebu
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -62,8 +62,12 @@ class Projections:
         retry: RetryPolicy | None = None,
         page_size: int = 500,
         wakeup: Wakeup | None = None,
+        models: Mapping[str, ReadModel] | None = None,
     ) -> None:
+        """`models` replaces the default instance of a read model, for one configured otherwise
+        (the fairness model with a deployment's own policy)."""
         chosen = list(MODELS) if names is None else list(names)
+        configured = dict(models or {})
         for name in chosen:
             if name not in MODELS:
                 raise UnknownProjection(name)
@@ -72,7 +76,12 @@ class Projections:
         self.wakeup = wakeup or wakeup_for(app.recorder)
         self.followers = {
             name: Follower(
-                MODELS[name](db.dialect), app, db, wakeup=self.wakeup, retry=retry, page_size=page_size
+                configured.get(name) or MODELS[name](db.dialect),
+                app,
+                db,
+                wakeup=self.wakeup,
+                retry=retry,
+                page_size=page_size,
             )
             for name in chosen
         }

@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from uuid import UUID
 
-from tests.e2e.conftest import Api
+from litestar.testing import TestClient
+
+from api.app import create_app
+from api.bootstrap import bootstrap
+from tests.conftest import FakeClock
+from tests.e2e.conftest import Api, _settings
 
 
 def _grant(api: Api, headers: dict[str, str], role: str) -> dict[str, str]:
@@ -102,3 +108,17 @@ def test_the_cli_prints_the_report(sqlite_api: Api, tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "scope.no_acceptance_criteria" in out.stdout
+
+
+def test_a_deployments_own_platform_floor_reaches_the_fairness_projection(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    settings = replace(_settings(tmp_path, "sqlite", ""), platform_floor_per_hour=5000)
+    with TestClient(create_app(bootstrap(settings, clock=clock)), raise_server_exceptions=False) as client:
+        api = Api(client, clock)
+        employer = api.user("employer")
+        gig_id = client.post("/gigs", json=api.brief(), headers=employer).json()["id"]  # 40 USD an hour
+
+        flags = client.get(f"/gigs/{gig_id}/fairness", headers=employer).json()["flags"]
+
+    assert "pay.below_platform_floor" in {f["rule"] for f in flags}
