@@ -69,6 +69,7 @@ class Gig(Aggregate):
         self.payment_ref: str | None = None
         self.settlement: Settlement | None = None
         self.settled_version: int | None = None
+        self.published_version: int | None = None
         self.paid_to_student: Money | None = None
         self.refunded: Money | None = None
         self.revisions_used = 0
@@ -143,6 +144,7 @@ class Gig(Aggregate):
 
         def apply(self, gig: Any) -> None:
             gig.status = Status.AWAITING_FUNDING
+            gig.published_version = self.originator_version
             gig.fee = self.fee
             gig.funding_expires_at = self.funding_expires_at
 

@@ -24,20 +24,6 @@ from payments.payout_queue import PayoutQueue
 
 log = logging.getLogger(__name__)
 
-TOPICS = tuple(
-    f"domain.gig:Gig.{name}"
-    for name in (
-        "Published",
-        "Approved",
-        "AutoApproved",
-        "RejectionFinal",
-        "DisputeResolved",
-        "Cancelled",
-        "DeadlineExpired",
-    )
-)
-
-
 WAITING_FOR_ONBOARDING = "payouts_not_enabled"
 
 
@@ -58,7 +44,10 @@ class EscrowProcess:
         if isinstance(event, Gig.Published):
             self.request_funding(event.originator_id, event.originator_version)
         elif isinstance(event, Gig.Settled):
+            self.close_unpaid_funding(event.originator_id)
             self.settle(event.originator_id)
+        elif isinstance(event, Gig.FundingExpired):
+            self.close_unpaid_funding(event.originator_id)
         elif isinstance(event, Gig.StrayFundingRecorded):
             self.refund_strays(event.originator_id)
 
@@ -91,6 +80,25 @@ class EscrowProcess:
         charged = amount if amount is not None else gig.charge_amount
         self.marketplace.record_stray_funding(gig_id, payment_ref, charged)
         self.refund_strays(gig_id)
+
+    def close_unpaid_funding(self, gig_id: UUID) -> None:
+        """The gig stopped awaiting its charge unpaid (cancelled, or the window closed): close the
+        open charge so a late payment cannot go through. A payment that beat us to it arrives as
+        funding for a gig that no longer awaits it, and is refunded in full."""
+        gig = self.marketplace.get_gig(gig_id)
+        version = gig.published_version
+        if gig.charged is not None or version is None:
+            return
+        published = self.marketplace.get_gig(gig_id, version=version)
+        key = funding_key(gig_id, version)
+        funding = self.gateway.create_funding(  # the same key replays the charge made at publishing
+            gig_id=str(gig_id),
+            amount=published.charge_amount,
+            description=published.brief.title,
+            idempotency_key=key,
+        )
+        if funding.status != "succeeded":
+            self.gateway.cancel_funding(reference=funding.reference, idempotency_key=f"cancel-{key}")
 
     def refund_strays(self, gig_id: UUID) -> None:
         gig = self.marketplace.get_gig(gig_id)

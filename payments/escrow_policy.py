@@ -33,6 +33,6 @@ class EscrowPolicy(ReadModel):
     def schema(self) -> list[str]:
         return []
 
-    @handles(Gig.Published, Gig.Settled, Gig.StrayFundingRecorded)
+    @handles(Gig.Published, Gig.Settled, Gig.StrayFundingRecorded, Gig.FundingExpired)
     def on_decision(self, conn: Connection, event: Any) -> None:
         self.escrow.handle(event)

@@ -73,6 +73,11 @@ class PaymentGateway(Protocol):
         """Charges, transfers and refunds created in [since, until), for reconciliation."""
         ...
 
+    def cancel_funding(self, *, reference: str, idempotency_key: str) -> bool:
+        """Close a charge the employer has not paid, so a late payment cannot go through.
+        False when it had already succeeded (the escrow process then refunds it as stray)."""
+        ...
+
     def retrieve_funding(self, reference: str) -> Funding:
         """The funding as it stands now, for when its webhook was lost or is late."""
         ...

@@ -104,6 +104,9 @@ class SimulatedGateway:
         result: str = self._idempotent(idempotency_key, (gig_id, payment, amount), make)
         return result
 
+    def cancel_funding(self, *, reference: str, idempotency_key: str) -> bool:
+        return False  # simulated charges settle the moment they are made: nothing is left open
+
     def retrieve_funding(self, reference: str) -> Funding:
         return Funding(reference=reference, client_secret=f"{reference}_secret_simulated", status="succeeded")
 

@@ -60,6 +60,18 @@ class StripeGateway:
             )
         return _funding(intent)
 
+    def cancel_funding(self, *, reference: str, idempotency_key: str) -> bool:
+        try:
+            with stripe_outcomes("cancel funding"):
+                self._client.v1.payment_intents.cancel(
+                    reference, options={"idempotency_key": idempotency_key}
+                )
+        except GatewayError as e:
+            if e.code == "payment_intent_unexpected_state":
+                return False
+            raise
+        return True
+
     def retrieve_funding(self, reference: str) -> Funding:
         with stripe_outcomes("retrieve funding"):
             return _funding(self._client.v1.payment_intents.retrieve(reference))

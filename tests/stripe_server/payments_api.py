@@ -59,6 +59,8 @@ def confirm_payment_intent(
     intent = store.get("payment_intent", intent_id)
     if intent["status"] == "succeeded":
         raise invalid("This PaymentIntent has already succeeded.", code="payment_intent_unexpected_state")
+    if intent["status"] == "canceled":
+        raise invalid("This PaymentIntent has been canceled.", code="payment_intent_unexpected_state")
     method = params.get("payment_method") or intent["payment_method"] or "pm_card_visa"
     charge = _charge(store, intent, method, failed=decline or method in DECLINING_METHODS)
     intent.update(payment_method=method, latest_charge=charge["id"])
@@ -71,6 +73,16 @@ def confirm_payment_intent(
     intent.update(status="succeeded", amount_received=intent["amount"], last_payment_error=None)
     store.emit("charge.succeeded", charge, idempotency_key=key)
     store.emit("payment_intent.succeeded", intent, idempotency_key=key)
+    return intent
+
+
+def cancel_payment_intent(store: Store, intent_id: str, key: str | None) -> Obj:
+    intent = store.get("payment_intent", intent_id)
+    if intent["status"] == "succeeded":
+        raise invalid("This PaymentIntent has already succeeded.", code="payment_intent_unexpected_state")
+    if intent["status"] != "canceled":
+        intent.update(status="canceled", cancellation_reason="requested_by_customer")
+        store.emit("payment_intent.canceled", intent, idempotency_key=key)
     return intent
 
 

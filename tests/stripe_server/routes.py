@@ -62,6 +62,11 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
                 c.store, pi, c.params, c.idempotency_key, decline=c.force_decline
             ),
         ),
+        (
+            "POST",
+            f"/v1/payment_intents/{_ID}/cancel",
+            lambda c, pi: payments_api.cancel_payment_intent(c.store, pi, c.idempotency_key),
+        ),
         ("GET", "/v1/charges", _lister("charge", "/v1/charges", "payment_intent", "transfer_group")),
         ("GET", "/v1/charges/" + _ID, _getter("charge")),
         (
