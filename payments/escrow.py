@@ -44,7 +44,8 @@ class EscrowProcess:
         if isinstance(event, Gig.Published):
             self.request_funding(event.originator_id, event.originator_version)
         elif isinstance(event, Gig.Settled):
-            self.close_unpaid_funding(event.originator_id)
+            if isinstance(event, Gig.Cancelled):  # the one decision a gig can reach unfunded
+                self.close_unpaid_funding(event.originator_id)
             self.settle(event.originator_id)
         elif isinstance(event, Gig.FundingExpired):
             self.close_unpaid_funding(event.originator_id)
