@@ -10,15 +10,27 @@ decoding (and, with a cipher key, decrypting) the whole log per request. Actors 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from uuid import UUID
 
 import msgspec
 from eventsourcing.application import Application
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    InterfaceError,
+    Mapper,
+    OperationalError,
+    StoredEvent,
+)
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.utils import retry
+from psycopg.rows import tuple_row
+from psycopg.sql import SQL, Identifier
 
 from domain.gig import Gig
 from projections.columns import iso
@@ -91,7 +103,7 @@ def _stored_event(row: Row) -> StoredEvent:
 
 
 class _Stamp(msgspec.Struct):
-    timestamp: str
+    timestamp: Any = None
 
 
 _STAMP = msgspec.json.Decoder(_Stamp)
@@ -106,17 +118,21 @@ def plaintext(mapper: Mapper[Any], state: bytes) -> bytes:
     return state
 
 
-def event_record(mapper: Mapper[Any], position: int | None, stored: StoredEvent) -> dict[str, Any]:
-    """{position, gig_id, version, type, at, data}: one event as auditors read it."""
-    data = msgspec.to_builtins(mapper.transcoder.decode(plaintext(mapper, stored.state)))
+def _record(position: int | None, gig_id: str, version: int, topic: str, data: Any) -> dict[str, Any]:
     return {
         "position": position,
-        "gig_id": str(stored.originator_id),
-        "version": stored.originator_version,
-        "type": type_of(stored.topic),
+        "gig_id": gig_id,
+        "version": version,
+        "type": type_of(topic),
         "at": data.get("timestamp"),
         "data": data,
     }
+
+
+def event_record(mapper: Mapper[Any], position: int | None, stored: StoredEvent) -> dict[str, Any]:
+    """{position, gig_id, version, type, at, data}: one event as auditors read it."""
+    data = msgspec.to_builtins(mapper.transcoder.decode(plaintext(mapper, stored.state)))
+    return _record(position, str(stored.originator_id), stored.originator_version, stored.topic, data)
 
 
 def stores_plain_json(mapper: Mapper[Any]) -> bool:
@@ -130,36 +146,162 @@ def stores_plain_json(mapper: Mapper[Any]) -> bool:
     return bool(plain == {"timestamp": "t", "id": str(UUID(int=0))})
 
 
-def _jsonl_line(mapper: Mapper[Any], raw_json: bool, position: int, stored: StoredEvent) -> bytes:
-    if not raw_json:
-        return _ENCODER.encode(event_record(mapper, position, stored)) + b"\n"
-    # The stored state is already JSON: splice it in rather than decode and re-encode it.
-    state = plaintext(mapper, stored.state)
-    line = {
-        "position": position,
-        "gig_id": str(stored.originator_id),
-        "version": stored.originator_version,
-        "type": type_of(stored.topic),
-        "at": _STAMP.decode(state).timestamp,
-        "data": msgspec.Raw(state),
-    }
-    return _ENCODER.encode(line) + b"\n"
+# ---- the JSON Lines export -----------------------------------------------------------------------
+
+LogRow = tuple[int, str, int, str, bytes]
+"""(position, originator id as stored, version, topic, state as stored): one row of the log."""
 
 
-def export_jsonl(app: Application[Any], *, after: int = 0, page_size: int = 1000) -> Iterator[bytes]:
-    """The whole log as JSON Lines, one chunk per page of notifications: memory stays at one
-    page however long the log. It stops at the head as it stood when the export began, so a
+class LogReader(Protocol):
+    """Pages of the log as plain tuples: the export needs no `Notification` objects and no UUIDs."""
+
+    def page(self, after: int, stop: int, limit: int) -> Sequence[LogRow]:
+        """Up to `limit` rows with `after < position <= stop`, in log order."""
+        ...
+
+    def gig_id(self, stored: str) -> str:
+        """The originator id as `str(UUID)` writes it, from the form the table keeps it in."""
+        ...
+
+
+# The library retries reads on a dropped connection; a page read here is as idempotent as its own.
+_retried = retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+
+
+class _PostgresLog:
+    def __init__(self, recorder: PostgresApplicationRecorder) -> None:
+        self.datastore = recorder.datastore
+        # Binary results: bytea arrives as it is, where the text protocol sends it hex-encoded,
+        # which halved the read rate; the id as text spares a UUID object per row.
+        self.query = SQL(
+            "SELECT notification_id, originator_id::text, originator_version, topic, state"
+            " FROM {schema}.{table} WHERE notification_id > %s AND notification_id <= %s"
+            " ORDER BY notification_id LIMIT %s"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(recorder.events_table_name))
+        self.page: Callable[[int, int, int], list[LogRow]] = _retried(self._page)
+
+    def _page(self, after: int, stop: int, limit: int) -> list[LogRow]:
+        with self.datastore.get_connection() as conn:
+            cursor = conn.cursor(row_factory=tuple_row, binary=True)
+            cursor.execute(self.query, (after, stop, limit), prepare=True)
+            return cursor.fetchall()
+
+    def gig_id(self, stored: str) -> str:
+        return stored
+
+
+class _SQLiteLog:
+    def __init__(self, recorder: SQLiteApplicationRecorder) -> None:
+        self.datastore = recorder.datastore
+        self.query = (
+            "SELECT rowid, originator_id, originator_version, topic, state"
+            f" FROM {recorder.events_table_name} WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?"
+        )
+        self.uuids = self.datastore.originator_id_type == "uuid"
+
+    def page(self, after: int, stop: int, limit: int) -> list[LogRow]:
+        with self.datastore.transaction(commit=False) as cursor:
+            plain: Any = cursor  # the sqlite3 cursor itself, whose row factory can be unset
+            plain.row_factory = None
+            plain.execute(self.query, (after, stop, limit))
+            rows: list[LogRow] = plain.fetchall()
+            return rows
+
+    def gig_id(self, stored: str) -> str:
+        if not self.uuids:
+            return stored
+        if len(stored) == 32:  # `UUID.hex`, as the recorder writes UUIDs: dash it as str(UUID) does
+            s = stored
+            return f"{s[:8]}-{s[8:12]}-{s[12:16]}-{s[16:20]}-{s[20:]}"
+        return str(UUID(stored))
+
+
+class _LibraryLog:
+    """Any other recorder, through the library's own notification reads."""
+
+    def __init__(self, recorder: ApplicationRecorder) -> None:
+        self.recorder = recorder
+
+    def page(self, after: int, stop: int, limit: int) -> list[LogRow]:
+        page = self.recorder.select_notifications(after, limit, stop=stop, inclusive_of_start=False)
+        return [(n.id, str(n.originator_id), n.originator_version, n.topic, n.state) for n in page]
+
+    def gig_id(self, stored: str) -> str:
+        return stored
+
+
+def log_reader(app: Application[Any]) -> LogReader:
+    """The fastest way to page through this application's log: one query of our own on the
+    recorder's own connections and table where the recorder is one we know, else the library's."""
+    recorder = app.recorder
+    if isinstance(recorder, PostgresApplicationRecorder):
+        return _PostgresLog(recorder)
+    if isinstance(recorder, SQLiteApplicationRecorder):
+        return _SQLiteLog(recorder)
+    return _LibraryLog(recorder)
+
+
+_LINE = b'{"position":%d,"gig_id":%b,"version":%d,"type":%b,"at":%b,"data":%b}\n'
+# msgspec writes the event's timestamp first; a value with no escapes in it is exactly the JSON
+# msgspec would write for the decoded string, so it can be copied out without parsing the state.
+_TIMESTAMP_FIRST = re.compile(rb'\{"timestamp":("[^"\\\x00-\x1f]*")')
+
+
+class _Lines:
+    """Turns pages of log rows into JSON Lines, byte for byte what encoding `event_record` gives."""
+
+    def __init__(self, mapper: Mapper[Any], reader: LogReader) -> None:
+        self.mapper = mapper
+        self.reader = reader
+        self.encrypted = bool(mapper.cipher or mapper.compressor)
+        self.raw_json = stores_plain_json(mapper)
+        self.types: dict[str, bytes] = {}  # one entry per event class
+
+    def page(self, rows: Sequence[LogRow]) -> bytes:
+        if not self.raw_json:
+            return b"".join(self._decoded(row) for row in rows)
+        reader, types, encrypted = self.reader, self.types, self.encrypted
+        # A gig's events cluster in the log, so its id is turned into JSON once per page, not per
+        # event; the dict lives for one page, which keeps memory at one page.
+        gig_ids: dict[str, bytes] = {}
+        stamp = _TIMESTAMP_FIRST.match
+        lines = []
+        for position, originator, version, topic, state in rows:
+            gig = gig_ids.get(originator)
+            if gig is None:
+                gig = gig_ids[originator] = _ENCODER.encode(reader.gig_id(originator))
+            kind = types.get(topic)
+            if kind is None:
+                kind = types[topic] = _ENCODER.encode(type_of(topic))
+            if encrypted:
+                state = plaintext(self.mapper, state)
+            stamped = stamp(state)
+            at = stamped[1] if stamped else _ENCODER.encode(_STAMP.decode(state).timestamp)
+            # The stored state is already JSON: spliced in rather than decoded and re-encoded.
+            lines.append(_LINE % (position, gig, version, kind, at, state))
+        return b"".join(lines)
+
+    def _decoded(self, row: LogRow) -> bytes:
+        position, originator, version, topic, state = row
+        data = msgspec.to_builtins(self.mapper.transcoder.decode(plaintext(self.mapper, state)))
+        record = _record(position, self.reader.gig_id(originator), version, topic, data)
+        return _ENCODER.encode(record) + b"\n"
+
+
+def export_jsonl(app: Application[Any], *, after: int = 0, page_size: int = 2000) -> Iterator[bytes]:
+    """The whole log as JSON Lines, one chunk per page of the log: memory stays at one page
+    however long the log. It stops at the head as it stood when the export began, so a
     download is a consistent prefix of the log even while gigs keep moving."""
-    recorder, mapper = app.recorder, app.mapper
-    raw_json = stores_plain_json(mapper)
-    head = recorder.max_notification_id() or 0
+    reader = log_reader(app)
+    lines = _Lines(app.mapper, reader)
+    head = app.recorder.max_notification_id() or 0
     start = after
     while start < head:
-        page = recorder.select_notifications(start, page_size, stop=head, inclusive_of_start=False)
+        page = reader.page(start, head, page_size)
         if not page:
             return
-        yield b"".join(_jsonl_line(mapper, raw_json, n.id, n) for n in page)
-        start = page[-1].id
+        yield lines.page(page)
+        start = page[-1][0]
 
 
 # ---- the audit index ---------------------------------------------------------------------------
