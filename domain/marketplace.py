@@ -23,6 +23,7 @@ from domain.brief import Brief
 from domain.clock import Clock
 from domain.errors import Conflict
 from domain.gig import Gig
+from domain.gig_cache import GigCache, working_copy
 from domain.gig_errors import GigError
 from domain.money import Money
 from domain.policy import LifecyclePolicy
@@ -31,6 +32,10 @@ PAYMENTS = Actor(None, frozenset({"payments"}))
 _RETRIES_ON_CONFLICT = 3
 GROUP_COMMIT_ENV = "FAIRGIG_GROUP_COMMIT"
 _GROUP_LIMIT = 64
+GIG_CACHE_ENV = "FAIRGIG_GIG_CACHE_SIZE"
+"""How many gigs each Marketplace keeps for commands to decide on without a query; 0 turns the
+cache off. A gig's working set is the gigs with commands in flight, so this can stay small."""
+_GIG_CACHE_DEFAULT = 1024
 
 
 class _Pending:
@@ -138,14 +143,21 @@ class Marketplace(Application[UUID]):
         self.policy = policy or LifecyclePolicy()
         grouped = self.env.get(GROUP_COMMIT_ENV, "1")  # the library's env already includes os.environ
         self._group = GroupCommit(self._save_together) if grouped not in ("0", "false", "no") else None
+        cache_size = int(self.env.get(GIG_CACHE_ENV, str(_GIG_CACHE_DEFAULT)) or 0)
+        self._cache = GigCache(cache_size) if cache_size > 0 else None
 
     # ---- queries used to decide commands ---------------------------------------------------
 
     def get_gig(self, gig_id: UUID, version: int | None = None) -> Gig:
+        """The gig as stored, always read from the store (never from the command cache, which
+        may lag behind other processes' writes); a read of the latest version refreshes the
+        cache with a copy, so that the command that often follows a read needs no query."""
         try:
             gig: Gig = self.repository.get(gig_id, version=version)
         except AggregateNotFoundError:
             raise GigNotFound(f"no gig {gig_id}", gig_id=str(gig_id)) from None
+        if version is None and self._cache is not None:
+            self._cache.put(working_copy(gig))
         return gig
 
     # ---- drafting --------------------------------------------------------------------------
@@ -289,22 +301,63 @@ class Marketplace(Application[UUID]):
         self, gig_id: UUID, expected_version: int | None, decide: Callable[[Gig, datetime], Any]
     ) -> Receipt:
         """Load, decide, save; on a concurrent write, decide again on the fresh gig (so the loser
-        of a claim race sees `gig.already_claimed`), unless the caller pinned a version."""
-        for _attempt in range(_RETRIES_ON_CONFLICT):
-            gig = self.get_gig(gig_id)
+        of a claim race sees `gig.already_claimed`), unless the caller pinned a version.
+
+        The gig comes from this process's cache when it is there. A cached gig may be stale
+        (another process wrote since), so nothing is concluded from it that the store has not
+        confirmed: a refusal, or a version older than the caller's, sends the command to decide
+        again on a fresh load, and a save of a stale gig fails on the store's uniqueness check,
+        which evicts it. Only the first attempt may use the cache, so it adds at most one attempt
+        to the retries."""
+        cache, loads = self._cache, 0
+        while True:
+            gig = cache.checkout(gig_id) if cache is not None else None
+            cache = None
+            cached = gig is not None
+            if gig is None:
+                if loads == _RETRIES_ON_CONFLICT:
+                    raise ConcurrentUpdate(
+                        "the gig kept changing concurrently; try again", gig_id=str(gig_id)
+                    )
+                loads += 1
+                gig = self._load(gig_id)
             if expected_version is not None and gig.version != expected_version:
+                if cached and gig.version < expected_version:
+                    self._evict(gig_id)
+                    continue
                 raise VersionMismatch(
                     f"the gig is at version {gig.version}, not {expected_version}",
                     gig_id=str(gig_id),
                     version=gig.version,
                 )
-            decide(gig, self.clock())
             try:
-                return self._save(gig)
+                decide(gig, self.clock())
+            except Exception:
+                if not cached:
+                    raise
+                self._evict(gig_id)
+                continue
+            try:
+                receipt = self._save(gig)
             except IntegrityError:
+                self._evict(gig_id)
                 if expected_version is not None:
                     raise VersionMismatch("the gig changed meanwhile", gig_id=str(gig_id)) from None
-        raise ConcurrentUpdate("the gig kept changing concurrently; try again", gig_id=str(gig_id))
+                continue
+            if self._cache is not None:
+                self._cache.put(gig)
+            return receipt
+
+    def _load(self, gig_id: UUID) -> Gig:
+        try:
+            gig: Gig = self.repository.get(gig_id)
+        except AggregateNotFoundError:
+            raise GigNotFound(f"no gig {gig_id}", gig_id=str(gig_id)) from None
+        return gig
+
+    def _evict(self, gig_id: UUID) -> None:
+        if self._cache is not None:
+            self._cache.evict(gig_id)
 
     def _save(self, gig: Gig) -> Receipt:
         if self._group is not None:
