@@ -216,7 +216,7 @@ class _SQLiteLog:
         return str(UUID(stored))
 
 
-class _LibraryLog:
+class LibraryLog:
     """Any other recorder, through the library's own notification reads."""
 
     def __init__(self, recorder: ApplicationRecorder) -> None:
@@ -238,7 +238,7 @@ def log_reader(app: Application[Any]) -> LogReader:
         return _PostgresLog(recorder)
     if isinstance(recorder, SQLiteApplicationRecorder):
         return _SQLiteLog(recorder)
-    return _LibraryLog(recorder)
+    return LibraryLog(recorder)
 
 
 _LINE = b'{"position":%d,"gig_id":%b,"version":%d,"type":%b,"at":%b,"data":%b}\n'
@@ -247,14 +247,15 @@ _LINE = b'{"position":%d,"gig_id":%b,"version":%d,"type":%b,"at":%b,"data":%b}\n
 _TIMESTAMP_FIRST = re.compile(rb'\{"timestamp":("[^"\\\x00-\x1f]*")')
 
 
-class _Lines:
-    """Turns pages of log rows into JSON Lines, byte for byte what encoding `event_record` gives."""
+class JsonLines:
+    """Turns pages of log rows into JSON Lines, byte for byte what encoding `event_record` gives.
+    `decode` forces the slow path that decodes every state, which the fast one is checked against."""
 
-    def __init__(self, mapper: Mapper[Any], reader: LogReader) -> None:
+    def __init__(self, mapper: Mapper[Any], reader: LogReader, *, decode: bool = False) -> None:
         self.mapper = mapper
         self.reader = reader
         self.encrypted = bool(mapper.cipher or mapper.compressor)
-        self.raw_json = stores_plain_json(mapper)
+        self.raw_json = not decode and stores_plain_json(mapper)
         self.types: dict[str, bytes] = {}  # one entry per event class
 
     def page(self, rows: Sequence[LogRow]) -> bytes:
@@ -293,7 +294,7 @@ def export_jsonl(app: Application[Any], *, after: int = 0, page_size: int = 2000
     however long the log. It stops at the head as it stood when the export began, so a
     download is a consistent prefix of the log even while gigs keep moving."""
     reader = log_reader(app)
-    lines = _Lines(app.mapper, reader)
+    lines = JsonLines(app.mapper, reader)
     head = app.recorder.max_notification_id() or 0
     start = after
     while start < head:
