@@ -116,7 +116,7 @@ def test_an_encrypted_compressed_store_exports_the_same_lines_in_clear(
         head = fill(MoneyRun(app, clock, Cashier(SimulatedGateway(clock))))
         reader = log_reader(app)
         assert not isinstance(reader, LibraryLog)
-        assert not any(row[4].startswith(b"{") for row in reader.page(0, head, head))
+        assert not any(b"timestamp" in row[4] for row in reader.page(0, head, head))
 
         chunks = list(export_jsonl(app, page_size=6))
         assert b"".join(chunks) == b"".join(decoded_by_the_library(app))
