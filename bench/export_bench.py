@@ -4,8 +4,14 @@
 
 The log is filled with real gig lifecycles (the stored bytes of one gig's events, recorded again
 under fresh gig ids, so filling a million events takes seconds instead of a million commands),
-on SQLite. The export is then read once untraced for the rate, and once under tracemalloc for
+on SQLite. The export is then read untraced for the rate, and once under tracemalloc for
 the peak Python memory it allocates, which must not grow with the log.
+
+Its ceiling is the export's own page query run over the same log without encoding a line, so the
+ratio is what turning rows into JSON Lines costs; the library's `select_notifications` over the
+same pages (which builds a `Notification` and a `UUID` per event) is reported beside it for
+reference. The three are measured in turns, best of `ROUNDS` each, so a neighbour's burst of load
+on a shared machine lands on one turn rather than on one of the three.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from dataclasses import dataclass
 from pathlib import Path
 from uuid import uuid4
 
@@ -24,11 +31,13 @@ from bench.harness import Context, Figure, Target
 from bench.stores import backend
 from domain.marketplace import Marketplace
 from payments.simulated import SimulatedGateway
-from projections.audit_log import export_jsonl
+from projections.audit_log import export_jsonl, log_reader
 from tests.conftest import FakeClock, sqlite_env
 from tests.integration.finance.money_paths import Cashier, MoneyRun
 
 BATCH = 10_000
+PAGE = 2_000
+ROUNDS = 3
 
 
 def lifecycle(app: Marketplace, clock: FakeClock) -> list[StoredEvent]:
@@ -57,35 +66,64 @@ def fill(app: Marketplace, template: list[StoredEvent], events: int) -> int:
 def export(app: Marketplace) -> tuple[int, int, float]:
     lines = size = 0
     started = time.perf_counter()
-    for chunk in export_jsonl(app, page_size=2_000):
+    for chunk in export_jsonl(app, page_size=PAGE):
         lines += chunk.count(b"\n")
         size += len(chunk)
     return lines, size, time.perf_counter() - started
 
 
-def measure(env: dict[str, str], events: int) -> tuple[float, float, int, float]:
-    """(events/s, peak traced MiB, events exported, ceiling: the log read without encoding)."""
+@dataclass(frozen=True, slots=True)
+class Measured:
+    rate: float
+    """events/s of the export"""
+    peak_mib: float
+    lines: int
+    ceiling: float
+    """events/s of the export's own page query, no encoding"""
+    library: float
+    """events/s of the library's select_notifications, no encoding"""
+
+
+def measure(env: dict[str, str], events: int) -> Measured:
     clock = FakeClock()
     app = Marketplace(env, clock=clock)
     try:
         head = fill(app, lifecycle(app, clock), events)
-        ceiling = read_rate(app)
-        lines, _size, seconds = export(app)
-        assert lines == head, f"exported {lines} of {head} events"
+        rates: dict[str, list[float]] = {"export": [], "ceiling": [], "library": []}
+        lines = 0
+        for _round in range(ROUNDS):
+            rates["ceiling"].append(read_rate(app))
+            rates["library"].append(library_rate(app))
+            lines, _size, seconds = export(app)
+            assert lines == head, f"exported {lines} of {head} events"
+            rates["export"].append(lines / seconds)
         tracemalloc.start()
         export(app)
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     finally:
         app.close()
-    return lines / seconds, peak / 2**20, lines, ceiling
+    best = {name: max(values) for name, values in rates.items()}
+    return Measured(best["export"], peak / 2**20, lines, best["ceiling"], best["library"])
 
 
 def read_rate(app: Marketplace) -> float:
-    """The same pages of stored events, fetched and not encoded: what the export could approach."""
+    """The export's pages, fetched with its own query and not encoded: what it could approach."""
+    reader = log_reader(app)
+    head = app.recorder.max_notification_id() or 0
     started = time.perf_counter()
     position = count = 0
-    while page := app.recorder.select_notifications(position, 2_000, inclusive_of_start=False):
+    while position < head and (page := reader.page(position, head, PAGE)):
+        count += len(page)
+        position = page[-1][0]
+    return count / (time.perf_counter() - started)
+
+
+def library_rate(app: Marketplace) -> float:
+    """The same pages through the library's `select_notifications`, not encoded."""
+    started = time.perf_counter()
+    position = count = 0
+    while page := app.recorder.select_notifications(position, PAGE, inclusive_of_start=False):
         count += len(page)
         position = page[-1].id
     return count / (time.perf_counter() - started)
@@ -96,17 +134,17 @@ def run(ctx: Context) -> list[Figure]:
     events = ctx.sizes.export_events
     for kind in ("postgres", "sqlite"):
         with backend(kind, ctx.postgres_dsn) as env:
-            rate, peak, lines, ceiling = measure(env, events)
-        full = lines >= 1_000_000
+            m = measure(env, events)
+        full = m.lines >= 1_000_000
         figures.append(
             Figure(
                 "export",
                 kind,
-                f"JSONL export, {lines:,} events",
-                rate,
+                f"JSONL export, {m.lines:,} events",
+                m.rate,
                 "events/s",
-                "read the log, no encoding",
-                ceiling,
+                "the same rows, same query, no encoding",
+                m.ceiling,
                 (Target("≥ 100,000 events/s", minimum=100_000),),
             )
         )
@@ -114,8 +152,19 @@ def run(ctx: Context) -> list[Figure]:
             Figure(
                 "export",
                 kind,
-                f"JSONL export, peak traced memory, {lines:,} events",
-                peak,
+                f"library select_notifications, same pages, no encoding, {m.lines:,} events",
+                m.library,
+                "events/s",
+                "the same rows, same query, no encoding",
+                m.ceiling,
+            )
+        )
+        figures.append(
+            Figure(
+                "export",
+                kind,
+                f"JSONL export, peak traced memory, {m.lines:,} events",
+                m.peak_mib,
                 "MiB",
                 targets=(Target("< 150 MB for 1,000,000 events", maximum=143),) if full else (),
             )
@@ -130,6 +179,7 @@ def main(argv: list[str] | None = None) -> None:
         clock = FakeClock()
         app = Marketplace(sqlite_env(Path(tmp) / "export.db"), clock=clock)
         head = fill(app, lifecycle(app, clock), events)
+        ceiling = read_rate(app)
         lines, size, seconds = export(app)
         assert lines == head, f"exported {lines} of {head} events"
         rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -140,6 +190,7 @@ def main(argv: list[str] | None = None) -> None:
     mib = 2**20
     rate = lines / seconds
     print(f"sqlite JSONL export: {rate:,.0f} events/s over {lines:,} events ({size / mib:,.0f} MiB)")
+    print(f"sqlite JSONL export: ceiling (same query, no encoding) {ceiling:,.0f} events/s")
     print(f"sqlite JSONL export: peak traced memory {peak / mib:.1f} MiB; peak RSS {rss_mib:,.0f} MiB")
 
 
