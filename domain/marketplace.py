@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import EnvType
 
@@ -39,75 +39,122 @@ _GIG_CACHE_DEFAULT = 1024
 
 
 class _Pending:
-    """One command's decided gig, waiting for the writer that saves it."""
+    """One command's decided gig, waiting for the writer that saves it. `wake` is held until
+    the gig is saved (or refused), or until its thread is to lead the next group."""
 
-    __slots__ = ("done", "error", "gig", "receipt")
+    __slots__ = ("error", "gig", "leads", "receipt", "wake")
 
     def __init__(self, gig: Gig) -> None:
         self.gig = gig
-        self.done = False
         self.receipt: Receipt | None = None
         self.error: BaseException | None = None
+        self.leads = False
+        self.wake = threading.Lock()
+        self.wake.acquire()
 
 
 class GroupCommit:
     """Saves the gigs that concurrent commands decided in one transaction.
 
     The first command thread to arrive while nobody is writing becomes the writer: it takes
-    every gig waiting (up to `_GROUP_LIMIT`) and saves them with one `Application.save(*gigs)`,
-    which the recorder inserts atomically under its table lock, so the log stays gap-free and in
-    commit order. Threads arriving meanwhile queue and are saved by the next writer, so under
-    load many commands share one commit. If the group's insert hits a uniqueness violation (some
-    gig was written concurrently), each gig is saved again alone: only the stale one fails with
-    `IntegrityError`, and its command decides again on the fresh gig, as it would alone."""
+    every gig waiting (up to `_GROUP_LIMIT`) and saves them in one transaction, which the
+    recorder inserts atomically under its table lock, so the log stays gap-free and in commit
+    order. Threads arriving meanwhile queue and are saved by the next writer, so under load many
+    commands share one commit. When a group is written, the writer wakes exactly the threads
+    whose gigs it saved and hands the writing on to the oldest waiting thread, if any; nobody
+    else is woken, since a woken thread that finds nothing to do still costs a turn of the
+    interpreter lock.
+
+    If the group's insert hits a uniqueness violation (some gig was written concurrently), the
+    stale gig fails with `IntegrityError` and its command decides again on the fresh gig, as it
+    would alone; the rest are saved again. The error names the conflicting gig on PostgreSQL, so
+    that one is dropped and the rest saved again together; when it names none, each gig is saved
+    alone to find which."""
 
     def __init__(self, save: Callable[[list[Gig]], list[Receipt]]) -> None:
         self._save = save
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._queue: list[_Pending] = []
         self._writing = False
 
     def save(self, gig: Gig) -> Receipt:
         slot = _Pending(gig)
-        with self._cond:
+        with self._lock:
             self._queue.append(slot)
-            while self._writing and not slot.done:
-                self._cond.wait()
-            if not slot.done:
-                self._writing = True
-                batch, self._queue = self._queue[:_GROUP_LIMIT], self._queue[_GROUP_LIMIT:]
-        if not slot.done:
-            try:
-                self._write(batch)
-            finally:
-                with self._cond:
-                    self._writing = False
-                    for pending in batch:
-                        pending.done = True
-                    self._cond.notify_all()
+            leads = not self._writing
+            self._writing = True
+        if not leads:
+            slot.wake.acquire()
+            leads = slot.leads
+        if leads:
+            self._lead()
         if slot.error is not None:
             raise slot.error
         assert slot.receipt is not None
         return slot.receipt
 
-    def _write(self, batch: list[_Pending]) -> None:
+    def _lead(self) -> None:
+        """Write the group at the head of the queue (which holds this thread's own gig)."""
+        with self._lock:
+            batch, self._queue = self._queue[:_GROUP_LIMIT], self._queue[_GROUP_LIMIT:]
         try:
-            for pending, receipt in zip(batch, self._save([p.gig for p in batch]), strict=True):
+            self._write(batch)
+        finally:
+            with self._lock:
+                successor = self._queue[0] if self._queue else None
+                self._writing = successor is not None
+            for pending in batch[1:]:
+                pending.wake.release()
+            if successor is not None:
+                successor.leads = True
+                successor.wake.release()
+
+    def _write(self, batch: list[_Pending]) -> None:
+        # Two commands on one gig cannot both be saved in one transaction (at most one is fresh),
+        # and a conflict naming their gig would fail both: the later ones go alone, afterwards.
+        group: list[_Pending] = []
+        later: list[_Pending] = []
+        ids: set[UUID] = set()
+        for pending in batch:
+            (later if pending.gig.id in ids else group).append(pending)
+            ids.add(pending.gig.id)
+        self._write_group(group)
+        for pending in later:
+            self._write_group([pending])
+
+    def _write_group(self, group: list[_Pending]) -> None:
+        while group:
+            try:
+                receipts = self._save([p.gig for p in group])
+            except IntegrityError as e:
+                stale = [p for p in group if _names(e, p.gig.id)] if len(group) > 1 else group
+                if not stale:
+                    break
+                for pending in stale:
+                    pending.error = e
+                group = [p for p in group if p.error is None]
+                continue
+            except BaseException as e:
+                for pending in group:
+                    pending.error = e
+                return
+            for pending, receipt in zip(group, receipts, strict=True):
                 pending.receipt = receipt
             return
-        except IntegrityError as e:
-            if len(batch) == 1:
-                batch[0].error = e
-                return
-        except BaseException as e:
-            for pending in batch:
-                pending.error = e
-            return
-        for pending in batch:  # the group conflicted: find which, one gig per transaction
-            try:
-                (pending.receipt,) = self._save([pending.gig])
-            except BaseException as e:
-                pending.error = e
+        for pending in group:  # the conflict named no gig: find which, one gig per transaction
+            self._write_group([pending])
+
+
+def _names(error: BaseException, gig_id: UUID) -> bool:
+    """Whether an error (or what caused it) names `gig_id` in its message or its detail."""
+    needle = str(gig_id)
+    cause: BaseException | None = error
+    while cause is not None:
+        detail = getattr(getattr(cause, "diag", None), "message_detail", None) or ""
+        if needle in str(cause) or needle in detail:
+            return True
+        cause = cause.__cause__
+    return False
 
 
 class GigNotFound(GigError):
@@ -366,14 +413,28 @@ class Marketplace(Application[UUID]):
         return receipt
 
     def _save_together(self, gigs: list[Gig]) -> list[Receipt]:
-        """Save `gigs` in one transaction; a receipt per gig with the position of its last event."""
-        pending = [list(g._pending_events) for g in gigs]
+        """Save `gigs` in one transaction; a receipt per gig with the position of its last event.
+
+        Does what `Application.save` does (record, snapshots, the `_notify` and `notify` hooks),
+        but gathers the events itself: `save` asks of every object whether it is a domain event
+        or collects events, and each such check of a runtime protocol cost more than encoding an
+        event. The gigs keep their events until the recording succeeds."""
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for gig in gigs:
+            processing_event.events.extend(gig._pending_events)
+            processing_event.aggregates[gig.id] = gig
+        drained = [g._pending_events for g in gigs]
+        for gig in gigs:
+            gig._pending_events = []
         try:
-            recordings = self.save(*gigs)
+            recordings = self._record(processing_event)
         except BaseException:
-            for gig, events in zip(gigs, pending, strict=True):  # saving drained them; keep them
-                gig._pending_events[:0] = events
+            for gig, events in zip(gigs, drained, strict=True):
+                gig._pending_events = events + gig._pending_events
             raise
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)
         last: dict[UUID, int] = {}
         for recording in recordings:
             last[recording.domain_event.originator_id] = recording.notification.id
