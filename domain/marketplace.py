@@ -191,7 +191,8 @@ class Marketplace(Application[UUID]):
         grouped = self.env.get(GROUP_COMMIT_ENV, "1")  # the library's env already includes os.environ
         self._group = GroupCommit(self._save_together) if grouped not in ("0", "false", "no") else None
         cache_size = int(self.env.get(GIG_CACHE_ENV, str(_GIG_CACHE_DEFAULT)) or 0)
-        self._cache = GigCache(cache_size) if cache_size > 0 else None
+        self.gig_cache: GigCache | None = GigCache(cache_size) if cache_size > 0 else None
+        """Gigs for commands to decide on without a query (see `_command`); None when off."""
 
     # ---- queries used to decide commands ---------------------------------------------------
 
@@ -203,15 +204,18 @@ class Marketplace(Application[UUID]):
             gig: Gig = self.repository.get(gig_id, version=version)
         except AggregateNotFoundError:
             raise GigNotFound(f"no gig {gig_id}", gig_id=str(gig_id)) from None
-        if version is None and self._cache is not None:
-            self._cache.put(working_copy(gig))
+        if version is None and self.gig_cache is not None:
+            self.gig_cache.put(working_copy(gig))
         return gig
 
     # ---- drafting --------------------------------------------------------------------------
 
     def create_gig(self, actor: Actor, brief: Brief, gig_id: UUID | None = None) -> Receipt:
         gig = Gig.create(gig_id or uuid4(), actor, brief, self.clock())
-        return self._save(gig)
+        receipt = self._save(gig)
+        if self.gig_cache is not None:
+            self.gig_cache.put(gig)
+        return receipt
 
     def edit_gig(
         self, actor: Actor, gig_id: UUID, brief: Brief, expected_version: int | None = None
@@ -356,7 +360,7 @@ class Marketplace(Application[UUID]):
         again on a fresh load, and a save of a stale gig fails on the store's uniqueness check,
         which evicts it. Only the first attempt may use the cache, so it adds at most one attempt
         to the retries."""
-        cache, loads = self._cache, 0
+        cache, loads = self.gig_cache, 0
         while True:
             gig = cache.checkout(gig_id) if cache is not None else None
             cache = None
@@ -391,8 +395,8 @@ class Marketplace(Application[UUID]):
                 if expected_version is not None:
                     raise VersionMismatch("the gig changed meanwhile", gig_id=str(gig_id)) from None
                 continue
-            if self._cache is not None:
-                self._cache.put(gig)
+            if self.gig_cache is not None:
+                self.gig_cache.put(gig)
             return receipt
 
     def _load(self, gig_id: UUID) -> Gig:
@@ -403,8 +407,8 @@ class Marketplace(Application[UUID]):
         return gig
 
     def _evict(self, gig_id: UUID) -> None:
-        if self._cache is not None:
-            self._cache.evict(gig_id)
+        if self.gig_cache is not None:
+            self.gig_cache.evict(gig_id)
 
     def _save(self, gig: Gig) -> Receipt:
         if self._group is not None:
