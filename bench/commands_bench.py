@@ -3,7 +3,10 @@ in the same run: raw one-row commits, one-row commits under an exclusive table l
 library serialises inserts), and a stock eventsourcing application with a trivial aggregate and
 the default JSON transcoder. Each is measured with one client (one command at a time) and with
 `THREADS` concurrent clients, where the Marketplace's group commit lets concurrent commands share
-one transaction; the ceilings are the best of either."""
+one transaction; the ceilings are the best of either. Each walk's claim loads its gig from the
+store and the submit and approve that follow decide on the gig cache, as one API worker would; a
+variant sends the three to two instances in turn, so that cached gigs are stale and the conflict
+path (save fails, reload, decide again) is measured too."""
 
 from __future__ import annotations
 
@@ -158,25 +161,31 @@ def posted_gigs(app: Marketplace, count: int, employer: Actor, clock: FakeClock 
     return ids
 
 
-def marketplace_rate(env: dict[str, str], gigs: int, seconds: float, threads: int = 1) -> float:
+def marketplace_rate(
+    env: dict[str, str], gigs: int, seconds: float, threads: int = 1, instances: int = 1
+) -> float:
     """claim, submit, approve on gigs that exist, each a command that loads, decides and saves;
-    `threads` clients each walk their own gigs through the three commands."""
-    app = Marketplace(env, clock=FakeClock())
+    `threads` clients each walk their own gigs through the three commands. With several
+    `instances` (as several API workers on one store), the three commands of a walk go to the
+    instances in turn, so each instance's cached gig is stale whenever it is its turn again."""
+    apps = [Marketplace(env, clock=FakeClock()) for _ in range(instances)]
     try:
         employer = Actor.user(uuid4(), "employer")
         student = Actor.user(uuid4(), "student")
-        take = _shared(posted_gigs(app, gigs, employer))
+        take = _shared(posted_gigs(apps[0], gigs, employer))
+        turns = [apps[n % instances] for n in range(3)]
 
         def walk() -> int:
             gig_id = take()
-            app.claim_gig(student, gig_id)
-            app.submit_work(student, gig_id, "https://example.org/work", "done")
-            app.approve_submission(employer, gig_id, "great work")
+            turns[0].claim_gig(student, gig_id)
+            turns[1].submit_work(student, gig_id, "https://example.org/work", "done")
+            turns[2].approve_submission(employer, gig_id, "great work")
             return 3
 
         return threaded_rate(seconds, threads, walk)
     finally:
-        app.close()
+        for app in apps:
+            app.close()
 
 
 def production_env(ctx: Context, schema: str, **overrides: Any) -> dict[str, str]:
@@ -185,14 +194,26 @@ def production_env(ctx: Context, schema: str, **overrides: Any) -> dict[str, str
     return env
 
 
-VARIANTS: dict[str, tuple[int, dict[str, str]]] = {
+VARIANTS: dict[str, tuple[int, int, dict[str, str]]] = {
     f"{THREADS} clients, group commit off (one transaction per command)": (
         THREADS,
+        1,
         {"FAIRGIG_GROUP_COMMIT": "0"},
     ),
-    f"{THREADS} clients, with the library's aggregate cache (fast-forwarding)": (
+    f"{THREADS} clients, gig cache off (a query per command)": (
         THREADS,
-        {"AGGREGATE_CACHE_MAXSIZE": "10000"},
+        1,
+        {"FAIRGIG_GIG_CACHE_SIZE": "0"},
+    ),
+    f"{THREADS} clients, the library's aggregate cache (fast-forwarding) instead of the gig cache": (
+        THREADS,
+        1,
+        {"AGGREGATE_CACHE_MAXSIZE": "10000", "FAIRGIG_GIG_CACHE_SIZE": "0"},
+    ),
+    f"{THREADS} clients, two instances taking turns on each gig (stale cached gigs)": (
+        THREADS,
+        2,
+        {},
     ),
 }
 
@@ -213,10 +234,10 @@ def run(ctx: Context) -> list[Figure]:
     with postgres_schema(dsn) as schema:
         ours = marketplace_rate(production_env(ctx, schema), many_gigs, sizes.command_seconds, THREADS)
     variants: dict[str, float] = {}
-    for label, (threads, env) in VARIANTS.items():
+    for label, (threads, instances, env) in VARIANTS.items():
         with postgres_schema(dsn) as schema:
             variants[label] = marketplace_rate(
-                production_env(ctx, schema, **env), many_gigs, sizes.command_seconds / 2, threads
+                production_env(ctx, schema, **env), many_gigs, sizes.command_seconds / 2, threads, instances
             )
     what = "claim/submit/approve through the Marketplace"
     ceiling = f"locked one-row commits, best of 1 and {THREADS} connections"

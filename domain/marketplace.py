@@ -145,6 +145,14 @@ class GroupCommit:
             self._write_group([pending])
 
 
+def _project(gig: Gig | None, events: Iterable[Any]) -> Gig | None:
+    """The library's `project_aggregate` without its per-event assertion that the event satisfies
+    a runtime protocol, a check that cost a tenth of loading a gig; a gig's events all mutate."""
+    for event in events:
+        gig = event.mutate(gig)
+    return gig
+
+
 def _names(error: BaseException, gig_id: UUID) -> bool:
     """Whether an error (or what caused it) names `gig_id` in its message or its detail."""
     needle = str(gig_id)
@@ -201,7 +209,7 @@ class Marketplace(Application[UUID]):
         may lag behind other processes' writes); a read of the latest version refreshes the
         cache with a copy, so that the command that often follows a read needs no query."""
         try:
-            gig: Gig = self.repository.get(gig_id, version=version)
+            gig: Gig = self.repository.get(gig_id, version=version, projector_func=_project)
         except AggregateNotFoundError:
             raise GigNotFound(f"no gig {gig_id}", gig_id=str(gig_id)) from None
         if version is None and self.gig_cache is not None:
@@ -401,7 +409,7 @@ class Marketplace(Application[UUID]):
 
     def _load(self, gig_id: UUID) -> Gig:
         try:
-            gig: Gig = self.repository.get(gig_id)
+            gig: Gig = self.repository.get(gig_id, projector_func=_project)
         except AggregateNotFoundError:
             raise GigNotFound(f"no gig {gig_id}", gig_id=str(gig_id)) from None
         return gig
