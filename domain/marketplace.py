@@ -103,11 +103,11 @@ class GroupCommit:
             with self._lock:
                 successor = self._queue[0] if self._queue else None
                 self._writing = successor is not None
-            for pending in batch[1:]:
-                pending.wake.release()
-            if successor is not None:
+            if successor is not None:  # first, so that the next group's transaction starts at once
                 successor.leads = True
                 successor.wake.release()
+            for pending in batch[1:]:
+                pending.wake.release()
 
     def _write(self, batch: list[_Pending]) -> None:
         # Two commands on one gig cannot both be saved in one transaction (at most one is fresh),
