@@ -144,7 +144,7 @@ class Board(BufferedReadModel):
             for skill in sorted({s.lower() for s in brief.skills})
         ]
         if skills:
-            conn.executemany("INSERT INTO board_skills (skill, gig_id) VALUES (:skill, :gig_id)", skills)
+            conn.insert_many("board_skills", ("skill", "gig_id"), skills)
         if self.dialect != "sqlite":
             return  # the tsvector is a generated column of the row just written
         docs: list[dict[str, Any]] = []

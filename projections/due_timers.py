@@ -96,9 +96,7 @@ class DueTimers(BufferedReadModel):
             if row is not None:
                 timers.extend(armed(row))
         if timers:
-            conn.executemany(
-                "INSERT INTO due_timers (gig_id, name, due_at) VALUES (:gig_id, :name, :due_at)", timers
-            )
+            conn.insert_many("due_timers", ("gig_id", "name", "due_at"), timers)
 
     def _set(self, conn: Connection, event: Any, **values: Any) -> None:
         gig_id = text_id(event.originator_id)

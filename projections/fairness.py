@@ -42,7 +42,6 @@ from projections.read_model import (
     PoisonPolicy,
     Rows,
     handles,
-    insert_rows,
     iso_at,
     text_id,
 )
@@ -91,8 +90,7 @@ class FairnessModel(BufferedReadModel):
         super().flush(conn)
         if self._facts:
             facts, self._facts = self._facts, []
-            head = f"INSERT INTO fairness_facts ({', '.join(_FACT_COLUMNS)})"
-            insert_rows(conn, self.dialect, head, _FACT_COLUMNS, facts)
+            conn.insert_many("fairness_facts", _FACT_COLUMNS, facts)
 
     def schema(self) -> list[str]:
         return [

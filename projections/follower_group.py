@@ -103,7 +103,8 @@ class FollowerGroup:
         moves = {f.name: (f.position, end) for f in followers}
         now = followers[0].now()
         try:
-            with self.db.transaction(pipeline=postgres) as conn:
+            # Not pipelined: a page's rows go in COPYs (see `insert_many`), which a pipeline forbids.
+            with self.db.transaction() as conn:
                 # Lock and check every tracking row first: one round trip for the whole group.
                 expected = {name: position for name, (position, _) in moves.items()}
                 tracking.check_positions(conn, expected, lock=postgres)

@@ -12,7 +12,7 @@ from domain.brief import Brief
 from domain.gig import Gig
 from projections.columns import iso, iso_or_none, pay_columns, settlement_json, to_json
 from projections.database import Connection
-from projections.read_model import BufferedReadModel, Dialect, Rows, handles, insert_rows, iso_at, text_id
+from projections.read_model import BufferedReadModel, Dialect, Rows, handles, iso_at, text_id
 
 _DUE = (
     "funding_expires_at TEXT, claim_expires_at TEXT, review_due_at TEXT, dispute_due_at TEXT,"
@@ -87,8 +87,7 @@ class GigDetail(BufferedReadModel):
         super().flush(conn)
         if self._entries:
             entries, self._entries = self._entries, []
-            head = f"INSERT INTO gig_detail_entries ({', '.join(_ENTRY_COLUMNS)})"
-            insert_rows(conn, self.dialect, head, _ENTRY_COLUMNS, entries)
+            conn.insert_many("gig_detail_entries", _ENTRY_COLUMNS, entries)
 
     # ---- helpers ---------------------------------------------------------------------------
 

@@ -127,17 +127,6 @@ _ANY_OF = {
 }
 
 
-def insert_rows(
-    conn: Connection, dialect: Dialect, head: str, columns: Sequence[str], rows: Sequence[Row], tail: str = ""
-) -> None:
-    """`{head} VALUES (...){tail}` for every row, with one `executemany` (pipelined on PostgreSQL).
-
-    One multi-row statement per thousand rows was tried on PostgreSQL and was no faster: the
-    server then parses a new, long statement each page instead of reusing a prepared one."""
-    if rows:
-        conn.executemany(f"{head} VALUES ({', '.join(':' + c for c in columns)}){tail}", rows)
-
-
 class Rows:
     """One table's rows as a page leaves them, kept in memory for the page: a handler reads a row
     here first (then from the database, once) and changes it in place; `flush` writes each changed
@@ -158,9 +147,6 @@ class Rows:
         where = " AND ".join(f"{k} = :{k}" for k in key)
         self._select = f"SELECT {names} FROM {table} WHERE {where}"
         self._select_many = f"SELECT {names} FROM {table} WHERE {_ANY_OF[dialect].format(column=key[0])}"
-        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
-        self._head = f"INSERT INTO {table} ({names})"
-        self._tail = f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
 
     def reset(self) -> None:
         self._rows = {}
@@ -213,7 +199,7 @@ class Rows:
             return
         rows = [row for row in (self._rows[key] for key in self._dirty) if row is not None]
         self._dirty = {}
-        insert_rows(conn, self.dialect, self._head, self.columns, rows, self._tail)
+        conn.insert_many(self.table, self.columns, rows, key=self.key)
 
 
 class BufferedReadModel(ReadModel):

@@ -10,7 +10,7 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 from domain.marketplace import Marketplace
-from projections.database import Connection, Database
+from projections.database import Connection, Database, RowsIn
 from projections.follower import Follower
 from projections.rebuild import rebuild
 from projections.registry import MODELS
@@ -70,6 +70,12 @@ class _Countdown:
     def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
         self._tick()
         self._conn.executemany(sql, rows)
+
+    def insert_many(
+        self, table: str, columns: Sequence[str], rows: RowsIn, *, key: Sequence[str] = ()
+    ) -> None:
+        self._tick()
+        self._conn.insert_many(table, columns, rows, key=key)
 
     def fetchall(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return self._conn.fetchall(sql, params)
