@@ -1,11 +1,16 @@
-"""Reading the board: filters, text search, four orders and keyset pagination."""
+"""Reading the board: filters, text search, four orders and keyset pagination.
+
+The board is the busiest read, so its rows become msgspec structs rather than dicts, and the
+JSON lists the read model stores (deliverables, skills) are spliced into the response as they
+are instead of being decoded and encoded again."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from projections.columns import from_json, money_dict
+import msgspec
+
 from projections.database import Database
 from projections.paging import InvalidQuery, checked_limit, decode_cursor, encode_cursor
 
@@ -54,23 +59,50 @@ def _filters(db: Database, f: dict[str, Any]) -> tuple[list[str], dict[str, Any]
     return where, params
 
 
-def _item(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["gig_id"],
-        "employer_id": row["employer_id"],
-        "title": row["title"],
-        "summary": row["summary"],
-        "deliverables": from_json(row["deliverables"]),
-        "skills": from_json(row["skills"]),
-        "estimated_hours": row["estimated_hours"],
-        "pay": money_dict(row["pay_amount"], row["currency"]),
-        "pay_per_hour": money_dict(row["pay_per_hour"], row["currency"])
-        if row["pay_per_hour"] >= 0
-        else None,
-        "deadline": row["deadline"],
-        "jurisdiction": row["jurisdiction"],
-        "posted_at": row["posted_at"],
-    }
+class BoardMoney(msgspec.Struct):
+    amount: int
+    currency: str
+
+
+class BoardItem(msgspec.Struct):
+    id: str
+    employer_id: str
+    title: str
+    summary: str
+    deliverables: msgspec.Raw
+    """The stored JSON list of strings."""
+    skills: msgspec.Raw
+    """The stored JSON list of lower-case skills."""
+    estimated_hours: int | None
+    pay: BoardMoney | None
+    pay_per_hour: BoardMoney | None
+    deadline: str | None
+    jurisdiction: str
+    posted_at: str | None
+
+
+class BoardPage(msgspec.Struct):
+    items: list[BoardItem]
+    next_cursor: str | None
+
+
+def _item(row: dict[str, Any]) -> BoardItem:
+    amount, currency, per_hour = row["pay_amount"], row["currency"], row["pay_per_hour"]
+    paid = amount is not None and currency is not None
+    return BoardItem(
+        id=row["gig_id"],
+        employer_id=row["employer_id"],
+        title=row["title"],
+        summary=row["summary"],
+        deliverables=msgspec.Raw(row["deliverables"]),
+        skills=msgspec.Raw(row["skills"]),
+        estimated_hours=row["estimated_hours"],
+        pay=BoardMoney(amount, currency) if paid else None,
+        pay_per_hour=BoardMoney(per_hour, currency) if currency is not None and per_hour >= 0 else None,
+        deadline=row["deadline"],
+        jurisdiction=row["jurisdiction"],
+        posted_at=row["posted_at"],
+    )
 
 
 def board_page(
@@ -86,6 +118,37 @@ def board_page(
     limit: int | None = None,
     cursor: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of posted gigs as plain dicts (exactly the JSON the API serves), and the cursor
+    of the next page (None on the last one)."""
+    page = board_view(
+        db,
+        q=q,
+        skill=skill,
+        min_pay=min_pay,
+        max_pay=max_pay,
+        max_hours=max_hours,
+        currency=currency,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+    )
+    items: list[dict[str, Any]] = msgspec.json.decode(msgspec.json.encode(page.items))
+    return items, page.next_cursor
+
+
+def board_view(
+    db: Database,
+    *,
+    q: str | None = None,
+    skill: str | None = None,
+    min_pay: int | None = None,
+    max_pay: int | None = None,
+    max_hours: int | None = None,
+    currency: str | None = None,
+    sort: str = "newest",
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> BoardPage:
     """One page of posted gigs and the cursor of the next page (None on the last one)."""
     if sort not in SORTS:
         raise InvalidQuery(f"sort must be one of {', '.join(SORTS)}", field="sort")
@@ -110,9 +173,9 @@ def board_page(
     rows = _select(db, where, params, f"g.{column} {direction}, g.gig_id", limit + 1)
     items = [_item(row) for row in rows[:limit]]
     if len(rows) <= limit:
-        return items, None
+        return BoardPage(items, None)
     last = rows[limit - 1]
-    return items, encode_cursor(sort, last[column], last["gig_id"])
+    return BoardPage(items, encode_cursor(sort, last[column], last["gig_id"]))
 
 
 def _select(

@@ -14,7 +14,7 @@ from api.gig_views import STAFF, detail_view
 from api.http import actor_of, command_response, expected_version, parse_gig_id, wait_for_own_writes
 from api.schemas import CommandResult, GigCreate, GigUpdate
 from domain.marketplace import GigNotFound
-from projections.board_page import board_page
+from projections.board_page import BoardPage, board_view
 from projections.employer_dashboard import employer_dashboard, employer_gigs
 from projections.fairness_report import gig_fairness
 from projections.gig_view import gig_detail
@@ -40,9 +40,9 @@ class GigController(Controller):
         sort: str = "newest",
         limit: Limit = None,
         cursor: str | None = None,
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[BoardPage]:
         stale = wait_for_own_writes(request, container)
-        items, next_cursor = board_page(
+        page = board_view(
             container.db,
             q=q,
             skill=skill,
@@ -54,7 +54,7 @@ class GigController(Controller):
             limit=limit,
             cursor=cursor,
         )
-        return Response({"items": items, "next_cursor": next_cursor}, headers=stale)
+        return Response(page, headers=stale)
 
     @post("/gigs", operation_id="createGig", sync_to_thread=True, guards=[requires("employer")])
     def create(
