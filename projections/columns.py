@@ -6,21 +6,25 @@ money is an integer amount of minor units plus a currency column; lists and reco
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
 
 from domain.brief import Brief
 from domain.money import Money
 from domain.settlement import Settlement
 
-_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 NEVER = "9999-12-31T23:59:59.999999Z"
 """Sorts after every real time: a missing deadline goes last in a soonest-first order."""
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime(_FORMAT)
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    # isoformat is twice as cheap as strftime and always writes four digits of year; with
+    # microseconds asked for, its first 26 characters are the fixed-width form before the zone.
+    return moment.isoformat(timespec="microseconds")[:26] + "Z"
 
 
 def iso_or_none(moment: datetime | None) -> str | None:
@@ -28,7 +32,7 @@ def iso_or_none(moment: datetime | None) -> str | None:
 
 
 def parse_iso(text: str) -> datetime:
-    return datetime.strptime(text, _FORMAT).replace(tzinfo=UTC)
+    return datetime.fromisoformat(text)
 
 
 def amount(money: Money | None) -> int | None:
@@ -61,9 +65,13 @@ def settlement_json(settlement: Settlement) -> str:
     )
 
 
+_encode = msgspec.json.Encoder(order="sorted").encode
+_decode = msgspec.json.Decoder().decode
+
+
 def to_json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    return _encode(value).decode()
 
 
 def from_json(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+    return None if text is None else _decode(text)
