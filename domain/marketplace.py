@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import EnvType
 
 from domain.actors import Actor
@@ -201,6 +201,23 @@ class Marketplace(Application[UUID]):
         cache_size = int(self.env.get(GIG_CACHE_ENV, str(_GIG_CACHE_DEFAULT)) or 0)
         self.gig_cache: GigCache | None = GigCache(cache_size) if cache_size > 0 else None
         """Gigs for commands to decide on without a query (see `_command`); None when off."""
+        self._on_recorded: list[Callable[[], None]] = []
+
+    def on_recorded(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener` after every save of this application, whoever asked for it; returns
+        the way to stop. Followers in this process wake at once instead of at their next poll."""
+        self._on_recorded.append(listener)
+
+        def stop() -> None:
+            if listener in self._on_recorded:
+                self._on_recorded.remove(listener)
+
+        return stop
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        super()._notify(recordings)
+        for listener in list(self._on_recorded):
+            listener()
 
     # ---- queries used to decide commands ---------------------------------------------------
 

@@ -88,6 +88,8 @@ class Projections:
         # One reader for every model: each page is read and decoded once and applied to all
         # models in one transaction (see follower_group.py).
         self.group = FollowerGroup(list(self.followers.values()))
+        # Saves made in this process wake the followers at once, not at the next poll.
+        self._stop_listening = app.on_recorded(self.wakeup.nudge) if isinstance(app, Marketplace) else None
 
     def prepare(self) -> None:
         # One after the other: concurrent CREATE TABLE IF NOT EXISTS can still collide on PostgreSQL.
@@ -105,6 +107,9 @@ class Projections:
         self.group.stop()
 
     def close(self) -> None:
+        if self._stop_listening is not None:
+            self._stop_listening()
+            self._stop_listening = None
         self.stop()
         self.wakeup.close()
 

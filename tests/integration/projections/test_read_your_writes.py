@@ -7,6 +7,7 @@ import pytest
 from projections.database import Database
 from projections.queries import employer_dashboard, gig_detail, student_portfolio
 from projections.registry import Projections
+from projections.wakeup import PollingWakeup
 from tests.integration.projections.factories import Market
 
 
@@ -86,3 +87,22 @@ def test_the_employer_dashboard_counts_what_awaits_review_and_what_escrow_holds(
     assert dashboard["by_status"] == {"draft": 1, "submitted": 1, "claimed": 1}
     assert dashboard["awaiting_review"] == 1
     assert dashboard["committed"] == [{"currency": "usd", "charged": 88_000, "held": 88_000}]
+
+
+def test_a_save_in_this_process_wakes_the_followers_without_waiting_for_a_poll(
+    market: Market, db: Database
+) -> None:
+    """A poll an hour apart: only the application's own notice of the save can wake them."""
+    built = Projections(market.app, db, wakeup=PollingWakeup(3600))
+    built.start()
+    try:
+        gig_id = market.post()
+        assert built.wait_for(market.app.recorder.max_notification_id(), timeout=20)
+        receipt = market.claim(gig_id)
+        assert built.wait_for(receipt.position, timeout=20)
+        detail = gig_detail(db, str(gig_id))
+        assert detail is not None and detail["status"] == "claimed"
+    finally:
+        built.close()
+    # Once closed it no longer listens: later saves do not reach a stopped wakeup.
+    assert market.app._on_recorded == []
