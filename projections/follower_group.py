@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from eventsourcing.persistence import Notification
 
 from projections import tracking
+from projections.database import COPY_FROM_ROWS
 from projections.follower import Follower
 from projections.rebuild import Progress, reset
 
@@ -103,8 +104,10 @@ class FollowerGroup:
         moves = {f.name: (f.position, end) for f in followers}
         now = followers[0].now()
         try:
-            # Not pipelined: a page's rows go in COPYs (see `insert_many`), which a pipeline forbids.
-            with self.db.transaction() as conn:
+            # A long page (catching up) sends its rows in COPYs, which a pipeline forbids; a short
+            # one (following live) is pipelined: a round trip per page, not per statement.
+            pipelined = postgres and len(page) < COPY_FROM_ROWS
+            with self.db.transaction(pipeline=pipelined) as conn:
                 # Lock and check every tracking row first: one round trip for the whole group.
                 expected = {name: position for name, (position, _) in moves.items()}
                 tracking.check_positions(conn, expected, lock=postgres)
