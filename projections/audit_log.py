@@ -36,7 +36,7 @@ from domain.gig import Gig
 from projections.columns import iso
 from projections.database import Connection, Database, Row
 from projections.paging import InvalidQuery, checked_limit
-from projections.read_model import ReadModel, handles
+from projections.read_model import BufferedReadModel, Rows, handles, iso_at, text_id
 
 
 def type_of(topic: str) -> str:
@@ -335,13 +335,35 @@ def actor_of(event: Any, employer_id: str | None, claimant_id: str | None) -> st
     return "clock"  # every other gig event is a timer firing
 
 
-class AuditIndex(ReadModel):
+_INDEX_COLUMNS = ("position", "gig_id", "version", "type", "actor", "at")
+
+
+class AuditIndex(BufferedReadModel):
+    """Who did what to which gig, by log position: each event's actor is worked out from the
+    gig's employer and current claimant, which `audit_gigs` keeps as the log goes by."""
+
     name = "audit_index"
     tables = ("audit_index", "audit_gigs")
 
     def __init__(self, events: EventsTable) -> None:
         super().__init__(events.dialect)
         self.events = events
+        self.gigs = Rows(self.dialect, "audit_gigs", ("gig_id",), ("gig_id", "employer_id", "claimant_id"))
+        self._entries: list[dict[str, Any]] = []
+
+    def buffers(self) -> list[Rows]:
+        return [self.gigs]
+
+    def page_started(self) -> None:
+        super().page_started()
+        self._entries = []
+
+    def flush(self, conn: Connection) -> None:
+        super().flush(conn)
+        if self._entries:
+            entries, self._entries = self._entries, []
+            # Keyed by position: an event indexed again (a replayed page) changes nothing.
+            conn.insert_many("audit_index", _INDEX_COLUMNS, entries, key=("position",))
 
     def schema(self) -> list[str]:
         return [
@@ -357,8 +379,8 @@ class AuditIndex(ReadModel):
 
     @handles(Gig.Event)
     def on_event(self, conn: Connection, event: Any) -> None:
-        gig_id = str(event.originator_id)
-        row = conn.fetchone("SELECT * FROM audit_gigs WHERE gig_id = :gig_id", {"gig_id": gig_id}) or {}
+        gig_id = text_id(event.originator_id)
+        row = self.gigs.get(conn, gig_id) or {}
         employer_id, claimant_id = row.get("employer_id"), row.get("claimant_id")
         actor = actor_of(event, employer_id, claimant_id)
         if isinstance(event, Gig.DraftCreated):
@@ -367,22 +389,19 @@ class AuditIndex(ReadModel):
             claimant_id = str(event.student_id)
         elif isinstance(event, Gig.ClaimReleased):
             claimant_id = None
-        conn.execute(
-            "INSERT INTO audit_gigs VALUES (:gig_id, :employer_id, :claimant_id) ON CONFLICT (gig_id)"
-            " DO UPDATE SET employer_id = excluded.employer_id, claimant_id = excluded.claimant_id",
-            {"gig_id": gig_id, "employer_id": employer_id, "claimant_id": claimant_id},
-        )
-        conn.execute(
-            "INSERT INTO audit_index VALUES (:position, :gig_id, :version, :type, :actor, :at)"
-            " ON CONFLICT (position) DO NOTHING",
+        self.gigs.put({"gig_id": gig_id, "employer_id": employer_id, "claimant_id": claimant_id})
+        position = self.event_position
+        if position is None:
+            position = self.events.position_of(conn, event.originator_id, event.originator_version)
+        self._entries.append(
             {
-                "position": self.events.position_of(conn, event.originator_id, event.originator_version),
+                "position": position,
                 "gig_id": gig_id,
                 "version": event.originator_version,
                 "type": type(event).__qualname__.rsplit(".", 1)[-1],
                 "actor": actor,
-                "at": iso(event.timestamp),
-            },
+                "at": iso_at(event.timestamp),
+            }
         )
 
 

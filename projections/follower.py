@@ -139,6 +139,7 @@ class Follower:
         with self.db.transaction(pipeline=pipeline) as conn:
             for index, notification in enumerate(page):
                 try:
+                    self.model.event_position = notification.id
                     self.model.handle(conn, self.mapper.to_domain_event(notification))
                     self.model.flush(conn)
                 except Exception as e:

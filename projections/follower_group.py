@@ -115,9 +115,10 @@ class FollowerGroup:
                     handled = self._topics[follower.name]
                     model, position = follower.model, follower.position
                     model.page_started()
-                    mine = [e for n, e in events if n.id > position and n.topic in handled]
-                    model.page_events(conn, mine)
-                    for event in mine:
+                    mine = [(n.id, e) for n, e in events if n.id > position and n.topic in handled]
+                    model.page_events(conn, [e for _, e in mine])
+                    for position_of_event, event in mine:
+                        model.event_position = position_of_event
                         model.handle(conn, event)
                     model.flush(conn)
                     model.page_finished(conn)

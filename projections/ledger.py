@@ -201,7 +201,10 @@ class Ledger(ReadModel):
         Gig.StrayFundingRecorded, Gig.StrayFundingRefunded,
     )  # fmt: skip
     def on_money_event(self, conn: Connection, event: Any) -> None:
-        self.record(conn, event, self.events.position_of(conn, event.originator_id, event.originator_version))
+        position = self.event_position
+        if position is None:
+            position = self.events.position_of(conn, event.originator_id, event.originator_version)
+        self.record(conn, event, position)
 
     def record(self, conn: Connection, event: Any, position: int) -> None:
         gig_id = str(event.originator_id)

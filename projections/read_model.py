@@ -74,6 +74,9 @@ class ReadModel:
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
+        self.event_position: int | None = None
+        """The log position of the event being handled, set by the follower before `handle`
+        (None when a caller hands events in without one)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -15,8 +15,11 @@ from domain.money import Money
 from projections.audit_log import AuditIndex, AuditQuery, EventsTable, export_jsonl, get_audit_events
 from projections.database import Database
 from projections.follower import Follower
+from projections.follower_group import FollowerGroup
 from projections.history import GigHistory, history
+from projections.ledger import Ledger
 from projections.paging import InvalidQuery
+from projections.rebuild import reset
 from tests.integration.finance.money_paths import MoneyRun
 from tests.unit.finance.stories import brief
 
@@ -147,3 +150,31 @@ def state_of(gig: Gig) -> dict[str, Any]:
         "check_ins": len(gig.check_ins),
         "charged": gig.charged,
     }
+
+
+def test_the_index_and_ledger_are_the_same_built_alone_or_in_one_group_page(
+    app: Marketplace, db: Database, run: MoneyRun, events_table: EventsTable
+) -> None:
+    """In a group the followers hand each event's log position in; alone, pages of three."""
+    for story in ("approved", "kill_fee", "approved_after_changes"):
+        run.gig(story)
+    tables = ("audit_index", "audit_gigs", "ledger_postings", "ledger_books", "ledger_payouts")
+
+    def rows() -> dict[str, list[tuple[Any, ...]]]:
+        with db.read() as conn:
+            return {t: sorted(tuple(r.values()) for r in conn.fetchall(f"SELECT * FROM {t}")) for t in tables}
+
+    def models() -> tuple[AuditIndex, Ledger]:
+        return AuditIndex(events_table), Ledger(events_table)
+
+    alone = [Follower(model, app, db, page_size=3) for model in models()]
+    for follower in alone:
+        follower.catch_up()
+    built_alone = rows()
+    assert len(built_alone["audit_index"]) == app.recorder.max_notification_id()
+    assert built_alone["ledger_postings"]
+    for follower in alone:
+        reset(follower)
+    assert not any(rows().values())
+    FollowerGroup([Follower(model, app, db) for model in models()]).catch_up()
+    assert rows() == built_alone
