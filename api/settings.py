@@ -68,6 +68,12 @@ class DatabaseSettings:
             # Accounts see little traffic; the marketplace log gets the pool the settings ask for.
             "POSTGRES_POOL_SIZE": str(self.pool_size if app_name == "Marketplace" else 2),
             "POSTGRES_MAX_OVERFLOW": str(self.pool_size if app_name == "Marketplace" else 2),
+            # Off whatever the environment says: the library names its insert function per schema,
+            # not per table, so with two applications in one schema the last to start would take
+            # the other's events into its own table; and that function takes no table lock, which
+            # the gap-free order of the log depends on.
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+            f"{app_name.upper()}_POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         }
 
 
