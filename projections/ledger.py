@@ -22,7 +22,7 @@ from projections.audit_log import EventsTable
 from projections.columns import NEVER, iso
 from projections.database import Connection, Database, Row
 from projections.paging import InvalidQuery, checked_limit, decode_cursor, encode_cursor
-from projections.read_model import ReadModel, handles
+from projections.read_model import BufferedReadModel, Rows, handles, iso_at, text_id
 
 ESCROW = "escrow"
 FEES_HELD = "escrow:fees"
@@ -181,9 +181,20 @@ SCHEMA = (
 )
 
 
-class Ledger(ReadModel):
+_POSTING_COLUMNS = (
+    "position", "seq", "gig_id", "account", "amount", "currency", "kind", "reference", "event_type", "at",
+)  # fmt: skip
+_BOOK_COLUMNS = ("gig_id", "employer_id", "student_id", "fee", "currency")
+_PAYOUT_COLUMNS = (
+    "gig_id", "student_id", "amount", "currency", "status", "failures", "failure_code", "failure_reason",
+    "transfer_ref", "settled_position", "settled_at", "updated_at",
+)  # fmt: skip
+
+
+class Ledger(BufferedReadModel):
     """Postings and payout statuses from the Marketplace log. Rows carry the event's log
-    position, so the ledger pages in log order and a re-delivered event changes nothing."""
+    position, so the ledger pages in log order and a re-delivered event changes nothing.
+    Each gig's book and payout row is folded in memory for the page and written once."""
 
     name = "ledger"
     tables = ("ledger_postings", "ledger_books", "ledger_payouts")
@@ -191,6 +202,23 @@ class Ledger(ReadModel):
     def __init__(self, events: EventsTable) -> None:
         super().__init__(events.dialect)
         self.events = events
+        self.books = Rows(self.dialect, "ledger_books", ("gig_id",), _BOOK_COLUMNS)
+        self.payouts = Rows(self.dialect, "ledger_payouts", ("gig_id",), _PAYOUT_COLUMNS)
+        self._postings: list[dict[str, Any]] = []
+
+    def buffers(self) -> list[Rows]:
+        return [self.books, self.payouts]
+
+    def page_started(self) -> None:
+        super().page_started()
+        self._postings = []
+
+    def flush(self, conn: Connection) -> None:
+        super().flush(conn)
+        if self._postings:
+            postings, self._postings = self._postings, []
+            # Keyed by (position, seq): a re-delivered event writes the same rows again.
+            conn.insert_many("ledger_postings", _POSTING_COLUMNS, postings, key=("position", "seq"))
 
     def schema(self) -> list[str]:
         return list(SCHEMA)
@@ -207,41 +235,35 @@ class Ledger(ReadModel):
         self.record(conn, event, position)
 
     def record(self, conn: Connection, event: Any, position: int) -> None:
-        gig_id = str(event.originator_id)
+        gig_id = text_id(event.originator_id)
         book, postings = post(self._book(conn, gig_id), event)
-        self._save_book(conn, gig_id, book)
-        at = iso(event.timestamp)
-        conn.executemany(
-            "INSERT INTO ledger_postings VALUES (:position, :seq, :gig_id, :account, :amount,"
-            " :currency, :kind, :reference, :event_type, :at) ON CONFLICT DO NOTHING",
-            [
-                {"position": position, "seq": seq, "gig_id": gig_id, "event_type": type_of(event), "at": at}
-                | {"account": p.account, "amount": p.amount, "currency": p.currency}
-                | {"kind": p.kind, "reference": p.reference}
-                for seq, p in enumerate(postings)
-            ],
+        self._save_book(gig_id, book)
+        at = iso_at(event.timestamp)
+        event_type = type_of(event)
+        self._postings.extend(
+            {"position": position, "seq": seq, "gig_id": gig_id, "event_type": event_type, "at": at}
+            | {"account": p.account, "amount": p.amount, "currency": p.currency}
+            | {"kind": p.kind, "reference": p.reference}
+            for seq, p in enumerate(postings)
         )
         self._track_payout(conn, event, gig_id, book, position, at)
 
     def _book(self, conn: Connection, gig_id: str) -> GigBook:
-        row = conn.fetchone("SELECT * FROM ledger_books WHERE gig_id = :gig_id", {"gig_id": gig_id})
+        row = self.books.get(conn, gig_id)
         if row is None:
             return GigBook()
         fee = None if row["fee"] is None else Money(int(row["fee"]), row["currency"])
         return GigBook(row["employer_id"], row["student_id"], fee)
 
-    def _save_book(self, conn: Connection, gig_id: str, book: GigBook) -> None:
-        conn.execute(
-            "INSERT INTO ledger_books VALUES (:gig_id, :employer_id, :student_id, :fee, :currency)"
-            " ON CONFLICT (gig_id) DO UPDATE SET employer_id = excluded.employer_id,"
-            " student_id = excluded.student_id, fee = excluded.fee, currency = excluded.currency",
+    def _save_book(self, gig_id: str, book: GigBook) -> None:
+        self.books.put(
             {
                 "gig_id": gig_id,
                 "employer_id": book.employer_id,
                 "student_id": book.student_id,
                 "fee": None if book.fee is None else book.fee.amount,
                 "currency": None if book.fee is None else book.fee.currency,
-            },
+            }
         )
 
     def _track_payout(
@@ -250,28 +272,31 @@ class Ledger(ReadModel):
         """Settled with a student share → pending; a failure → failed, or waiting for onboarding
         when the student cannot receive money yet; a recorded transfer → sent."""
         if isinstance(event, Gig.Settled) and event.settlement.student.amount and book.student_id:
+            if self.payouts.get(conn, gig_id) is not None:
+                return  # a gig settles once; its payout row is never started again
             share: Money = event.settlement.student
-            conn.execute(
-                "INSERT INTO ledger_payouts VALUES (:gig_id, :student_id, :amount, :currency, 'pending',"
-                " 0, NULL, NULL, NULL, :position, :at, :at) ON CONFLICT (gig_id) DO NOTHING",
+            self.payouts.put(
                 {"gig_id": gig_id, "student_id": book.student_id, "amount": share.amount}
-                | {"currency": share.currency, "position": position, "at": at},
+                | {"currency": share.currency, "status": "pending", "failures": 0, "failure_code": None}
+                | {"failure_reason": None, "transfer_ref": None, "settled_position": position}
+                | {"settled_at": at, "updated_at": at}
             )
         elif isinstance(event, Gig.PayoutFailed) and not event.reason.startswith(REFUND_FAILURE):
+            row = self.payouts.get(conn, gig_id)
+            if row is None or row["status"] == "sent":
+                return
             status = "waiting_for_onboarding" if event.failure_code in ONBOARDING_CODES else "failed"
-            conn.execute(
-                "UPDATE ledger_payouts SET status = :status, failures = failures + 1,"
-                " failure_code = :code, failure_reason = :reason, updated_at = :at"
-                " WHERE gig_id = :gig_id AND status <> 'sent'",
-                {"status": status, "code": event.failure_code, "reason": event.reason}
-                | {"at": at, "gig_id": gig_id},
+            self.payouts.update(
+                conn,
+                gig_id,
+                status=status,
+                failures=int(row["failures"]) + 1,
+                failure_code=event.failure_code,
+                failure_reason=event.reason,
+                updated_at=at,
             )
         elif isinstance(event, Gig.PayoutRecorded):
-            conn.execute(
-                "UPDATE ledger_payouts SET status = 'sent', transfer_ref = :ref, updated_at = :at"
-                " WHERE gig_id = :gig_id",
-                {"ref": event.transfer_ref, "at": at, "gig_id": gig_id},
-            )
+            self.payouts.update(conn, gig_id, status="sent", transfer_ref=event.transfer_ref, updated_at=at)
 
 
 # ---- queries -------------------------------------------------------------------------------------
