@@ -81,8 +81,9 @@ class IdempotencyMiddleware:
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        key = _header(scope, b"idempotency-key") if str(scope["type"]) == "http" else None
-        if key is None or scope.get("method") != "POST":
+        # Only POSTs are replayed: every other request passes before its headers are read.
+        key = _header(scope, b"idempotency-key") if scope.get("method") == "POST" else None
+        if key is None:
             await self.app(scope, receive, send)
             return
         body = await self._read_body(receive)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
+
+import msgspec
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -31,15 +32,15 @@ def checked_limit(limit: int | None) -> int:
 
 
 def encode_cursor(*parts: Any) -> str:
-    raw = json.dumps(list(parts), separators=(",", ":")).encode()
+    raw = msgspec.json.encode(parts)
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str, arity: int) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        parts = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        parts = msgspec.json.decode(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error, msgspec.DecodeError):
         raise InvalidQuery("the cursor is not one this server issued", field="cursor") from None
     if not isinstance(parts, list) or len(parts) != arity:
         raise InvalidQuery("the cursor is not one this server issued", field="cursor")
