@@ -135,12 +135,20 @@ class Follower:
         self._write(page, end, pipeline=False)
 
     def _write(self, page: Sequence[Notification], end: int, *, pipeline: bool) -> None:
+        events = []
+        for index, notification in enumerate(page):
+            try:
+                events.append(self.mapper.to_domain_event(notification))
+            except Exception as e:
+                raise PoisonEvent(index, e) from e
         self.model.page_started()
         with self.db.transaction(pipeline=pipeline) as conn:
-            for index, notification in enumerate(page):
+            # The rows the page touches, in one query per table, rather than one per gig.
+            self.model.page_events(conn, events)
+            for index, (notification, event) in enumerate(zip(page, events, strict=True)):
                 try:
                     self.model.event_position = notification.id
-                    self.model.handle(conn, self.mapper.to_domain_event(notification))
+                    self.model.handle(conn, event)
                     self.model.flush(conn)
                 except Exception as e:
                     if pipeline and isinstance(e, psycopg.Error):
