@@ -18,8 +18,11 @@ from bench.harness import Context, Figure, Target
 from bench.stores import backend, fill, marketplace
 from domain.gig import Gig
 from domain.marketplace import Marketplace
+from projections.audit_log import AuditIndex, EventsTable
 from projections.database import Connection
 from projections.follower import Follower
+from projections.follower_group import PAGE_SIZE
+from projections.ledger import Ledger
 from projections.read_model import ReadModel, handles
 from projections.rebuild import reset
 from projections.registry import Projections
@@ -88,6 +91,10 @@ def read_rate(app: Marketplace) -> float:
     return count / (time.perf_counter() - started)
 
 
+def position_of(follower: Follower) -> Callable[[], int]:
+    return lambda: follower.position
+
+
 def bounded(step: Callable[[], int], position: Callable[[], int], seconds: float) -> tuple[int, float]:
     """(log positions processed, seconds taken), stepping until caught up or out of time."""
     started = time.perf_counter()
@@ -151,6 +158,23 @@ def measure(kind: str, ctx: Context, events: int) -> list[Figure]:
                         "stock runner",
                         stock,
                         (Target("≥ 10 times the stock runner", minimum=10, on_ratio=True),),
+                    )
+                )
+            # The worker also runs the ledger and the audit index, each a follower of its own.
+            events_table = EventsTable.of(app)
+            for model in (Ledger(events_table), AuditIndex(events_table)):
+                alone = Follower(model, app, db, wakeup=PollingWakeup(), page_size=PAGE_SIZE)
+                alone.prepare()
+                done_alone, seconds_alone = bounded(alone.step, position_of(alone), budget)
+                figures.append(
+                    Figure(
+                        "catchup",
+                        kind,
+                        f"catch-up, {model.name} (a follower of its own in the worker)",
+                        done_alone / seconds_alone,
+                        "events/s",
+                        "read + decode",
+                        ceiling,
                     )
                 )
             bare = Follower(TrackingOnly(db.dialect), app, db, wakeup=PollingWakeup())
