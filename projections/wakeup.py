@@ -50,7 +50,12 @@ class PollingWakeup:
 class SubscriptionWakeup(PollingWakeup):
     """One LISTEN/NOTIFY subscription shared by every follower of an application: each recorded
     notification bumps the generation. Followers still read the log themselves, in pages; the
-    poll interval here is only a safety net for a lost connection."""
+    poll interval here is only a safety net for a lost connection.
+
+    The subscription starts when a follower first takes a ticket, not before: the library's
+    subscription reads every new row of the log, which an API process that runs no followers
+    (`FAIRGIG_EMBEDDED_WORKERS=0`) would otherwise do for every write of every process, on the
+    threads that serve requests."""
 
     def __init__(
         self, recorder: ApplicationRecorder, interval: float = 1.0, retry_after: float = 1.0
@@ -62,7 +67,17 @@ class SubscriptionWakeup(PollingWakeup):
         self._subscription_lock = threading.Lock()
         self._subscription: object | None = None
         self._thread = threading.Thread(target=self._listen, name="projections-wakeup", daemon=True)
-        self._thread.start()
+
+    @property
+    def listening(self) -> bool:
+        return self._thread.is_alive()
+
+    def ticket(self) -> int:
+        if self._thread.ident is None:
+            with self._subscription_lock:
+                if self._thread.ident is None and not self._closed.is_set():
+                    self._thread.start()
+        return super().ticket()
 
     def _listen(self) -> None:
         while not self._closed.is_set():
@@ -72,6 +87,8 @@ class SubscriptionWakeup(PollingWakeup):
                         self._subscription = subscription
                     if self._closed.is_set():
                         return
+                    # A write between a follower's ticket and this subscription notified nobody.
+                    self.nudge()
                     for _notification in subscription:
                         self.nudge()
             except Exception:
@@ -86,5 +103,6 @@ class SubscriptionWakeup(PollingWakeup):
         stop = getattr(subscription, "stop", None)
         if stop is not None:
             stop()
-        self._thread.join(timeout=5)
+        if self._thread.ident is not None:
+            self._thread.join(timeout=5)
         super().close()
