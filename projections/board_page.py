@@ -168,7 +168,10 @@ def board_view(
         if cursor_sort != sort:
             raise InvalidQuery("the cursor belongs to another sort order", field="cursor")
         after = "<" if direction == "DESC" else ">"
-        where.append(f"(g.{column} {after} :key OR (g.{column} = :key AND g.gig_id > :last_id))")
+        # The first, redundant bound is what the sort's index can seek to; the OR alone makes
+        # PostgreSQL walk the index from the top of the board and filter every row before it.
+        where.append(f"g.{column} {after}= :key")
+        where.append(f"(g.{column} {after} :key OR g.gig_id > :last_id)")
         params.update(key=key, last_id=last_id)
     rows = _select(db, where, params, f"g.{column} {direction}, g.gig_id", limit + 1)
     items = [_item(row) for row in rows[:limit]]

@@ -50,15 +50,18 @@ def test_a_board_item_carries_the_brief_as_json(api: Api) -> None:
     assert item["employer_id"] and item["deadline"] > item["posted_at"]
 
 
-def test_the_board_pages_by_cursor_with_filters(api: Api) -> None:
+@pytest.mark.parametrize("sort", ["pay", "newest", "deadline"])
+def test_the_board_pages_by_cursor_with_filters_and_ties(api: Api, sort: str) -> None:
     employer = api.user("employer")
-    posted = {api.posted_gig(employer, pay={"amount": 40000 + 1000 * i, "currency": "usd"}) for i in range(5)}
+    # Two amounts only: pages end inside runs of equal pay.
+    amounts = [40000 + 1000 * (i % 2) for i in range(5)]
+    posted = {api.posted_gig(employer, pay={"amount": a, "currency": "usd"}) for a in amounts}
     api.posted_gig(employer, pay={"amount": 10000, "currency": "usd"}, estimated_hours=2)
 
     seen: list[dict[str, Any]] = []
     cursor: str | None = None
     for _ in range(5):
-        params: dict[str, Any] = {"sort": "pay", "limit": 2, "min_pay": 40000}
+        params: dict[str, Any] = {"sort": sort, "limit": 2, "min_pay": 40000}
         if cursor:
             params["cursor"] = cursor
         page = api.client.get("/gigs", params=params, headers=employer).json()
@@ -69,8 +72,9 @@ def test_the_board_pages_by_cursor_with_filters(api: Api) -> None:
 
     assert {item["id"] for item in seen} == posted
     assert len(seen) == len(posted)
-    amounts = [item["pay"]["amount"] for item in seen]
-    assert amounts == sorted(amounts, reverse=True)
+    if sort == "pay":
+        shown = [item["pay"]["amount"] for item in seen]
+        assert shown == sorted(shown, reverse=True)
 
 
 @pytest.mark.parametrize(
