@@ -49,12 +49,11 @@ def command_response(
     **extra: Any,
 ) -> Response[CommandResult]:
     """The gig as the command left it, with the log position the caller's next read will wait
-    for. After a decision that released money (`settled`), the gig is read again, as paying or
-    refunding moved it on."""
+    for. After a decision that released money (`settled`), the gig as paying or refunding moved
+    it on (see `_settled_gig`)."""
     status, version, position = receipt.status, receipt.version, receipt.position
     if settled:
-        gig = container.marketplace.get_gig(receipt.gig_id)
-        status, version = gig.status.value, gig.version
+        status, version = _settled_gig(container, receipt)
         if version > receipt.version:
             position = container.log_head()
     container.writes.remember(principal_of(request).account_id, position)
@@ -64,6 +63,19 @@ def command_response(
     if position is not None:
         headers[POSITION_HEADER] = str(position)
     return Response(result, status_code=status_code, headers=headers)
+
+
+def _settled_gig(container: Container, receipt: Receipt) -> tuple[str, int]:
+    """(status, version) of the gig once the money moved. The settlement read the gig from the
+    store and saved what it recorded through this Marketplace, both of which leave the gig in its
+    cache, so the cached gig is as fresh as a read would be unless another process wrote in the
+    meantime, a race a read here could lose as well; the store is read only when the cache is
+    off or has dropped the gig."""
+    cache = container.marketplace.gig_cache
+    gig = cache.checkout(receipt.gig_id) if cache is not None else None
+    if gig is None or gig.version < receipt.version:
+        gig = container.marketplace.get_gig(receipt.gig_id)
+    return gig.status.value, gig.version
 
 
 def wait_for_own_writes(request: Request[Any, Any, Any], container: Container) -> dict[str, str]:
