@@ -241,7 +241,7 @@ def run(ctx: Context) -> list[Figure]:
         env = postgres_env(schema)
         app = Marketplace(env, clock=FakeClock())
         employer = uuid4()
-        expected_rate = 400
+        expected_rate = 600  # flow requests/s, above what it reaches, so neither loop runs dry
         gigs = posted_gigs(
             app,
             max(1_000, int(sizes.http_seconds * expected_rate / 2)),  # the closed loop's, and half again
