@@ -36,7 +36,7 @@ from domain.gig import Gig
 from projections.columns import iso
 from projections.database import Connection, Database, Row
 from projections.paging import InvalidQuery, checked_limit
-from projections.read_model import BufferedReadModel, Rows, handles, iso_at, text_id
+from projections.read_model import BufferedReadModel, NewRows, Rows, handles, iso_at, text_id
 
 
 def type_of(topic: str) -> str:
@@ -349,21 +349,13 @@ class AuditIndex(BufferedReadModel):
         super().__init__(events.dialect)
         self.events = events
         self.gigs = Rows(self.dialect, "audit_gigs", ("gig_id",), ("gig_id", "employer_id", "claimant_id"))
-        self._entries: list[dict[str, Any]] = []
+        self.entries = NewRows("audit_index", _INDEX_COLUMNS, key=("position",))
 
     def buffers(self) -> list[Rows]:
         return [self.gigs]
 
-    def page_started(self) -> None:
-        super().page_started()
-        self._entries = []
-
-    def flush(self, conn: Connection) -> None:
-        super().flush(conn)
-        if self._entries:
-            entries, self._entries = self._entries, []
-            # Keyed by position: an event indexed again (a replayed page) changes nothing.
-            conn.insert_many("audit_index", _INDEX_COLUMNS, entries, key=("position",))
+    def additions(self) -> list[NewRows]:
+        return [self.entries]
 
     def schema(self) -> list[str]:
         return [
@@ -393,7 +385,7 @@ class AuditIndex(BufferedReadModel):
         position = self.event_position
         if position is None:
             position = self.events.position_of(conn, event.originator_id, event.originator_version)
-        self._entries.append(
+        self.entries.add(
             {
                 "position": position,
                 "gig_id": gig_id,

@@ -105,33 +105,10 @@ def _item(row: dict[str, Any]) -> BoardItem:
     )
 
 
-def board_page(
-    db: Database,
-    *,
-    q: str | None = None,
-    skill: str | None = None,
-    min_pay: int | None = None,
-    max_pay: int | None = None,
-    max_hours: int | None = None,
-    currency: str | None = None,
-    sort: str = "newest",
-    limit: int | None = None,
-    cursor: str | None = None,
-) -> tuple[list[dict[str, Any]], str | None]:
+def board_page(db: Database, **query: Any) -> tuple[list[dict[str, Any]], str | None]:
     """One page of posted gigs as plain dicts (exactly the JSON the API serves), and the cursor
-    of the next page (None on the last one)."""
-    page = board_view(
-        db,
-        q=q,
-        skill=skill,
-        min_pay=min_pay,
-        max_pay=max_pay,
-        max_hours=max_hours,
-        currency=currency,
-        sort=sort,
-        limit=limit,
-        cursor=cursor,
-    )
+    of the next page (None on the last one); `query` as `board_view` takes it."""
+    page = board_view(db, **query)
     items: list[dict[str, Any]] = msgspec.json.decode(msgspec.json.encode(page.items))
     return items, page.next_cursor
 

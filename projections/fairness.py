@@ -39,6 +39,7 @@ from projections.gig_states import STATUS_AFTER, status_after
 from projections.read_model import (
     BufferedReadModel,
     Dialect,
+    NewRows,
     PoisonPolicy,
     Rows,
     handles,
@@ -75,22 +76,18 @@ class FairnessModel(BufferedReadModel):
         self.policy = policy or FairnessPolicy()
         self.wages = wages or default_wage_table()
         self.gigs = Rows(dialect, "fairness_gigs", ("gig_id",), _GIG_COLUMNS)
-        self._facts: list[dict[str, Any]] = []
+        self.facts = NewRows("fairness_facts", _FACT_COLUMNS)
         self._last_seq: int | None = None
 
     def buffers(self) -> list[Rows]:
         return [self.gigs]
 
+    def additions(self) -> list[NewRows]:
+        return [self.facts]
+
     def page_started(self) -> None:
         super().page_started()
-        self._facts = []
         self._last_seq = None
-
-    def flush(self, conn: Connection) -> None:
-        super().flush(conn)
-        if self._facts:
-            facts, self._facts = self._facts, []
-            conn.insert_many("fairness_facts", _FACT_COLUMNS, facts)
 
     def schema(self) -> list[str]:
         return [
@@ -164,4 +161,4 @@ class FairnessModel(BufferedReadModel):
             found = conn.fetchone("SELECT COALESCE(MAX(seq), 0) AS seq FROM fairness_facts")
             self._last_seq = int(found["seq"]) if found else 0
         self._last_seq += 1
-        self._facts.append({**fact_row(fact), "seq": self._last_seq, "employer_id": gig["employer_id"]})
+        self.facts.add({**fact_row(fact), "seq": self._last_seq, "employer_id": gig["employer_id"]})

@@ -12,7 +12,7 @@ from domain.brief import Brief
 from domain.gig import Gig
 from projections.columns import iso, iso_or_none, pay_columns, settlement_json, to_json
 from projections.database import Connection
-from projections.read_model import BufferedReadModel, Dialect, Rows, handles, iso_at, text_id
+from projections.read_model import BufferedReadModel, Dialect, NewRows, Rows, handles, iso_at, text_id
 
 _DUE = (
     "funding_expires_at TEXT, claim_expires_at TEXT, review_due_at TEXT, dispute_due_at TEXT,"
@@ -71,7 +71,7 @@ class GigDetail(BufferedReadModel):
     def __init__(self, dialect: Dialect) -> None:
         super().__init__(dialect)
         self.gigs = Rows(dialect, "gig_details", ("gig_id",), _GIG_COLUMNS)
-        self._entries: list[dict[str, Any]] = []
+        self.entries = NewRows("gig_detail_entries", _ENTRY_COLUMNS)
 
     def schema(self) -> list[str]:
         return list(SCHEMA)
@@ -79,15 +79,8 @@ class GigDetail(BufferedReadModel):
     def buffers(self) -> list[Rows]:
         return [self.gigs]
 
-    def page_started(self) -> None:
-        super().page_started()
-        self._entries = []
-
-    def flush(self, conn: Connection) -> None:
-        super().flush(conn)
-        if self._entries:
-            entries, self._entries = self._entries, []
-            conn.insert_many("gig_detail_entries", _ENTRY_COLUMNS, entries)
+    def additions(self) -> list[NewRows]:
+        return [self.entries]
 
     # ---- helpers ---------------------------------------------------------------------------
 
@@ -101,7 +94,7 @@ class GigDetail(BufferedReadModel):
         )
 
     def _entry(self, conn: Connection, event: Any, kind: str, **data: Any) -> None:
-        self._entries.append(
+        self.entries.add(
             {
                 "gig_id": text_id(event.originator_id),
                 "version": event.originator_version,

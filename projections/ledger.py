@@ -22,7 +22,7 @@ from projections.audit_log import EventsTable
 from projections.columns import NEVER, iso
 from projections.database import Connection, Database, Row
 from projections.paging import InvalidQuery, checked_limit, decode_cursor, encode_cursor
-from projections.read_model import BufferedReadModel, Rows, handles, iso_at, text_id
+from projections.read_model import BufferedReadModel, NewRows, Rows, handles, iso_at, text_id
 
 ESCROW = "escrow"
 FEES_HELD = "escrow:fees"
@@ -204,21 +204,13 @@ class Ledger(BufferedReadModel):
         self.events = events
         self.books = Rows(self.dialect, "ledger_books", ("gig_id",), _BOOK_COLUMNS)
         self.payouts = Rows(self.dialect, "ledger_payouts", ("gig_id",), _PAYOUT_COLUMNS)
-        self._postings: list[dict[str, Any]] = []
+        self.postings = NewRows("ledger_postings", _POSTING_COLUMNS, key=("position", "seq"))
 
     def buffers(self) -> list[Rows]:
         return [self.books, self.payouts]
 
-    def page_started(self) -> None:
-        super().page_started()
-        self._postings = []
-
-    def flush(self, conn: Connection) -> None:
-        super().flush(conn)
-        if self._postings:
-            postings, self._postings = self._postings, []
-            # Keyed by (position, seq): a re-delivered event writes the same rows again.
-            conn.insert_many("ledger_postings", _POSTING_COLUMNS, postings, key=("position", "seq"))
+    def additions(self) -> list[NewRows]:
+        return [self.postings]
 
     def schema(self) -> list[str]:
         return list(SCHEMA)
@@ -240,7 +232,7 @@ class Ledger(BufferedReadModel):
         self._save_book(gig_id, book)
         at = iso_at(event.timestamp)
         event_type = type_of(event)
-        self._postings.extend(
+        self.postings.extend(
             {"position": position, "seq": seq, "gig_id": gig_id, "event_type": event_type, "at": at}
             | {"account": p.account, "amount": p.amount, "currency": p.currency}
             | {"kind": p.kind, "reference": p.reference}

@@ -205,15 +205,48 @@ class Rows:
         conn.insert_many(self.table, self.columns, rows, key=self.key)
 
 
+class NewRows:
+    """Rows a page only adds to one table (timeline entries, postings, facts, index entries),
+    kept for the page and written with one `insert_many`; with a `key`, a row written again (a
+    replayed page) replaces itself rather than failing."""
+
+    def __init__(self, table: str, columns: tuple[str, ...], key: tuple[str, ...] = ()) -> None:
+        self.table = table
+        self.columns = columns
+        self.key = key
+        self._rows: list[Row] = []
+
+    def add(self, row: Row) -> None:
+        self._rows.append(row)
+
+    def extend(self, rows: Iterable[Row]) -> None:
+        self._rows.extend(rows)
+
+    def reset(self) -> None:
+        self._rows = []
+
+    def flush(self, conn: Connection) -> None:
+        if self._rows:
+            rows, self._rows = self._rows, []
+            conn.insert_many(self.table, self.columns, rows, key=self.key)
+
+
 class BufferedReadModel(ReadModel):
-    """A read model whose handlers change rows in `Rows` buffers rather than in the database."""
+    """A read model whose handlers change rows in `Rows` buffers (and add rows to `NewRows`)
+    rather than in the database."""
 
     def buffers(self) -> Sequence[Rows]:
         raise NotImplementedError
 
+    def additions(self) -> Sequence[NewRows]:
+        """The tables this model only adds rows to, written after its `buffers`."""
+        return ()
+
     def page_started(self) -> None:
         for rows in self.buffers():
             rows.reset()
+        for added in self.additions():
+            added.reset()
 
     def page_events(self, conn: Connection, events: Sequence[Any]) -> None:
         gig_ids = {text_id(event.originator_id) for event in events}
@@ -224,3 +257,5 @@ class BufferedReadModel(ReadModel):
     def flush(self, conn: Connection) -> None:
         for rows in self.buffers():
             rows.flush(conn)
+        for added in self.additions():
+            added.flush(conn)
