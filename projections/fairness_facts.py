@@ -16,8 +16,8 @@ from uuid import UUID
 
 from domain.fairness import BehaviourAudit, FairnessPolicy
 from domain.fairness.behaviour import Fact
-from projections.columns import iso
 from projections.database import Connection
+from projections.read_model import iso_at
 
 SEVERITY_LEVEL: Mapping[str, int] = {"info": 1, "warning": 2, "blocking": 3}
 """Severities as numbers, so "at least a warning" is a comparison in SQL and in Python."""
@@ -37,7 +37,7 @@ def fact_row(fact: Fact) -> dict[str, Any]:
         "gig_id": str(fact.originator_id),
         "version": fact.originator_version,
         "kind": fact.kind,
-        "at": iso(fact.timestamp),
+        "at": iso_at(fact.timestamp),
         "student_id": None if fact.student_id is None else str(fact.student_id),
         "number": None if number is None else int(getattr(fact, number)),
         "words": " ".join(sorted(fact.fingerprint)) if fact.kind in ("created", "edited") else None,

@@ -24,6 +24,7 @@ from eventsourcing.persistence import Notification
 from projections import tracking
 from projections.database import COPY_FROM_ROWS
 from projections.follower import Follower
+from projections.read_model import text_id
 from projections.rebuild import Progress, reset
 
 log = logging.getLogger(__name__)
@@ -97,9 +98,10 @@ class FollowerGroup:
 
     def _apply(self, followers: Sequence[Follower], page: Sequence[Notification], end: int) -> None:
         try:
-            events = [(n, self.mapper.to_domain_event(n)) for n in page]
+            events = [(n.id, n.topic, self.mapper.to_domain_event(n)) for n in page]
         except Exception as e:
             raise _FallBack from e
+        gig_ids = {text_id(event.originator_id) for _, _, event in events}
         postgres = self.db.dialect == "postgres"
         moves = {f.name: (f.position, end) for f in followers}
         now = followers[0].now()
@@ -115,8 +117,8 @@ class FollowerGroup:
                     handled = self._topics[follower.name]
                     model, position = follower.model, follower.position
                     model.page_started()
-                    mine = [(n.id, e) for n, e in events if n.id > position and n.topic in handled]
-                    model.page_events(conn, [e for _, e in mine])
+                    mine = [(i, e) for i, topic, e in events if i > position and topic in handled]
+                    model.page_events(conn, [e for _, e in mine], gig_ids)
                     for position_of_event, event in mine:
                         model.event_position = position_of_event
                         model.handle(conn, event)

@@ -9,7 +9,7 @@ model handles are derived from its handlers, so the follower decodes nothing els
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
@@ -71,6 +71,7 @@ class ReadModel:
     """Every table the model owns, dropped on rebuild (children before parents)."""
     on_poison: ClassVar[PoisonPolicy] = PoisonPolicy.STOP
     _handlers: ClassVar[dict[type, Handler]]
+    _dispatch: ClassVar[dict[type, Handler | None]]
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
@@ -81,6 +82,7 @@ class ReadModel:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._handlers = {}
+        cls._dispatch = {}
         for attr in vars(cls).values():
             for event_class in getattr(attr, "_handles", ()):
                 cls._handlers[event_class] = attr
@@ -102,9 +104,10 @@ class ReadModel:
         (to do it once per row rather than once per event) forgets here what a page that
         rolled back left behind."""
 
-    def page_events(self, conn: Connection, events: Sequence[Any]) -> None:
-        """Before a page's events are handled, with all of them (the group's path): a model that
-        buffers its rows loads the rows the page touches here, in one query per table."""
+    def page_events(self, conn: Connection, events: Sequence[Any], gig_ids: Collection[str] = ()) -> None:
+        """Before a page's events are handled, with all of them: a model that buffers its rows
+        loads the rows the page touches here, in one query per table. `gig_ids`, when given, are
+        the page's gigs as text, worked out once for every model of a group."""
 
     def flush(self, conn: Connection) -> None:
         """Write what the handlers buffered. The group calls it once per page; a follower on its
@@ -114,11 +117,15 @@ class ReadModel:
         """After a page's events, in the same transaction, before the position moves."""
 
     def handle(self, conn: Connection, event: Any) -> None:
-        for cls in type(event).__mro__:
-            handler = self._handlers.get(cls)
-            if handler is not None:
-                handler(self, conn, event)
-                return
+        kind = type(event)
+        try:
+            handler = self._dispatch[kind]
+        except KeyError:
+            # The nearest handled class in the event's MRO, looked up once per event class.
+            found = (self._handlers[cls] for cls in kind.__mro__ if cls in self._handlers)
+            handler = self._dispatch[kind] = next(found, None)
+        if handler is not None:
+            handler(self, conn, event)
 
 
 Key = tuple[Any, ...]
@@ -248,8 +255,9 @@ class BufferedReadModel(ReadModel):
         for added in self.additions():
             added.reset()
 
-    def page_events(self, conn: Connection, events: Sequence[Any]) -> None:
-        gig_ids = {text_id(event.originator_id) for event in events}
+    def page_events(self, conn: Connection, events: Sequence[Any], gig_ids: Collection[str] = ()) -> None:
+        if not gig_ids:
+            gig_ids = {text_id(event.originator_id) for event in events}
         for rows in self.buffers():
             if rows.key[0] == "gig_id":
                 rows.load(conn, gig_ids)
