@@ -75,6 +75,15 @@ def _bar(name: str, done: int, total: int, rate: float) -> str:
 def projections_rebuild(args: argparse.Namespace) -> int:
     from projections.rebuild import Progress, rebuild
 
+    def show(p: Progress) -> None:
+        print(_bar(p.name, p.processed, p.total, p.events_per_second), end="", file=sys.stderr, flush=True)
+
+    def report(done: Progress) -> None:
+        print(
+            f"\n{done.name}: rebuilt {done.processed} events in {done.seconds:.2f} s "
+            f"({done.events_per_second:,.0f} events/s)"
+        )
+
     with _container() as c:
         followers = c.rebuildable()
         if args.name and args.name not in followers:
@@ -82,21 +91,22 @@ def projections_rebuild(args: argparse.Namespace) -> int:
                 f"fairgig: no projection {args.name!r}; choose from {', '.join(followers)}", file=sys.stderr
             )
             return 2
-        for name in [args.name] if args.name else list(followers):
+        if args.name:
+            report(rebuild(followers[args.name], show))
+            return 0
+        # The read models together, in one pass over the log (one read and decode per page);
+        # their progress is that of the slowest, shown under one name.
+        models = list(c.projections.followers)
+        label = f"read models ({len(models)})"
 
-            def show(p: Progress) -> None:
-                print(
-                    _bar(p.name, p.processed, p.total, p.events_per_second),
-                    end="",
-                    file=sys.stderr,
-                    flush=True,
-                )
+        def show_group(p: Progress) -> None:
+            if p.name == models[0]:
+                show(Progress(label, p.processed, p.total, p.seconds))
 
-            done = rebuild(followers[name], show)
-            print(
-                f"\n{name}: rebuilt {done.processed} events in {done.seconds:.2f} s "
-                f"({done.events_per_second:,.0f} events/s)"
-            )
+        for done in c.projections.rebuild(None, show_group):
+            report(done)
+        for follower in c.audit_followers:
+            report(rebuild(follower, show))
     return 0
 
 
