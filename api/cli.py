@@ -12,10 +12,12 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from api.bootstrap import Container, bootstrap
+from api.rebuild_lanes import LANES, lanes_for, rebuild_in_processes
 from api.settings import get_settings
 from domain.errors import DomainError
 
@@ -94,19 +96,30 @@ def projections_rebuild(args: argparse.Namespace) -> int:
         if args.name:
             report(rebuild(followers[args.name], show))
             return 0
-        # The read models together, in one pass over the log (one read and decode per page);
-        # their progress is that of the slowest, shown under one name.
+        # The read models in one pass over the log per lane (one read and decode per page), the
+        # lanes in processes of their own on PostgreSQL; progress is the slowest model's, under
+        # one name. The ledger and the audit index replay meanwhile, in this process.
         models = list(c.projections.followers)
         label = f"read models ({len(models)})"
+        latest: dict[str, int] = {}
 
-        def show_group(p: Progress) -> None:
-            if p.name == models[0]:
-                show(Progress(label, p.processed, p.total, p.seconds))
+        def show_models(p: Progress) -> None:
+            latest[p.name] = p.processed
+            if len(latest) == len(models):
+                show(Progress(label, min(latest.values()), p.total, p.seconds))
 
-        for done in c.projections.rebuild(None, show_group):
-            report(done)
-        for follower in c.audit_followers:
-            report(rebuild(follower, show))
+        processes = args.processes or (2 if c.db.dialect == "postgres" else 1)
+        lanes = lanes_for(models, processes)
+        if len(lanes) == 1:
+            results = c.projections.rebuild(None, show_models)
+            results += [rebuild(follower, show) for follower in c.audit_followers]
+        else:
+            with ThreadPoolExecutor(max_workers=len(c.audit_followers)) as pool:
+                audit = [pool.submit(rebuild, follower) for follower in c.audit_followers]
+                results = rebuild_in_processes(lanes, show_models)
+                results += [done.result() for done in audit]
+        for result in results:
+            report(result)
     return 0
 
 
@@ -209,6 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
     proj = commands.add_parser("projections", help="read models").add_subparsers(dest="action", required=True)
     p = proj.add_parser("rebuild", help="rebuild one read model (or all) from the start of the log")
     p.add_argument("name", nargs="?")
+    p.add_argument(
+        "--processes",
+        type=int,
+        choices=range(1, len(LANES) + 1),
+        help="read models replayed in this many processes (default: 2 on PostgreSQL, 1 on SQLite)",
+    )
     p.set_defaults(run=projections_rebuild)
     proj.add_parser("status", help="position, lag and dead letters of every read model").set_defaults(
         run=projections_status

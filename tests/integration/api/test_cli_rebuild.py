@@ -11,16 +11,24 @@ from api import cli
 from api.bootstrap import Container, bootstrap
 from api.settings import get_settings
 from domain.clock import Clock
-from tests.conftest import FakeClock
+from tests.conftest import POSTGRES_DSN, FakeClock
 from tests.integration.projections.factories import Market
 
 TABLES = ("board_gigs", "gig_details", "gig_detail_entries", "fairness_facts", "due_timers", "audit_index")
 
 
-@pytest.fixture
-def container(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Container]:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def container(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Container]:
+    """The CLI's own composition on each backend (on PostgreSQL the rebuild runs in two processes,
+    which read the same environment)."""
     monkeypatch.setenv("FAIRGIG_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("FAIRGIG_DATABASE_URL", raising=False)
+    if request.param == "postgres":
+        monkeypatch.setenv("FAIRGIG_DATABASE_URL", POSTGRES_DSN)
+        monkeypatch.setenv("FAIRGIG_DATABASE_SCHEMA", request.getfixturevalue("postgres_schema"))
+    else:
+        monkeypatch.delenv("FAIRGIG_DATABASE_URL", raising=False)
     get_settings.cache_clear()
     built = bootstrap(get_settings())
     yield built
@@ -64,3 +72,16 @@ def test_rebuilding_an_unknown_model_says_which_exist(
 ) -> None:
     assert cli.main(["projections", "rebuild", "nonesuch"]) == 2
     assert "choose from" in capsys.readouterr().err
+
+
+def test_one_process_or_two_give_the_same_rows(
+    container: Container, capsys: pytest.CaptureFixture[str]
+) -> None:
+    market = Market(container.marketplace, FakeClock(container.clock()))
+    for _ in range(2):
+        market.submit(market.post())
+    assert cli.main(["projections", "rebuild", "--processes", "1"]) == 0
+    one = rows(container)
+    assert cli.main(["projections", "rebuild", "--processes", "2"]) == 0
+    assert rows(container) == one
+    capsys.readouterr()
