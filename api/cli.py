@@ -12,7 +12,6 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -98,7 +97,7 @@ def projections_rebuild(args: argparse.Namespace) -> int:
             return 0
         # The read models in one pass over the log per lane (one read and decode per page), the
         # lanes in processes of their own on PostgreSQL; progress is the slowest model's, under
-        # one name. The ledger and the audit index replay meanwhile, in this process.
+        # one name. Then the ledger and the audit index (the cores are busy until then).
         models = list(c.projections.followers)
         label = f"read models ({len(models)})"
         latest: dict[str, int] = {}
@@ -110,16 +109,14 @@ def projections_rebuild(args: argparse.Namespace) -> int:
 
         processes = args.processes or (2 if c.db.dialect == "postgres" else 1)
         lanes = lanes_for(models, processes)
-        if len(lanes) == 1:
-            results = c.projections.rebuild(None, show_models)
-            results += [rebuild(follower, show) for follower in c.audit_followers]
+        if len(lanes) > 1:
+            results = rebuild_in_processes(lanes, show_models)
         else:
-            with ThreadPoolExecutor(max_workers=len(c.audit_followers)) as pool:
-                audit = [pool.submit(rebuild, follower) for follower in c.audit_followers]
-                results = rebuild_in_processes(lanes, show_models)
-                results += [done.result() for done in audit]
+            results = c.projections.rebuild(None, show_models)
         for result in results:
             report(result)
+        for follower in c.audit_followers:
+            report(rebuild(follower, show))
     return 0
 
 
