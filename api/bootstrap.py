@@ -15,6 +15,7 @@ import psycopg
 
 from api.consistency import WriteMemory
 from api.fairness import FairnessService
+from api.projection_lanes import LaneProcesses, lanes_for
 from api.settings import Settings
 from domain.accounts_app import Accounts
 from domain.clock import Clock
@@ -62,6 +63,7 @@ class Container:
     writes: WriteMemory = field(default_factory=WriteMemory)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
+    _lanes: LaneProcesses | None = None
 
     # ---- workers --------------------------------------------------------------------------
 
@@ -70,7 +72,7 @@ class Container:
         process with `fairgig worker KIND`."""
         loops: list[tuple[str, Callable[[threading.Event], None]]] = []
         if "projections" in kinds:
-            self.projections.start()
+            self._start_projections()
             for follower in self.audit_followers:
                 follower.start()
             loops.append(("audit-chain", self._chain_forever))
@@ -89,8 +91,20 @@ class Container:
         followers.update({f.name: f for f in self.audit_followers})
         return followers
 
+    def _start_projections(self) -> None:
+        """The read models in this process, or, when the settings ask for several processes on
+        PostgreSQL, the first lane here and each other lane in a child process."""
+        processes = self.settings.server.projection_processes if self.db.dialect == "postgres" else 1
+        lanes = lanes_for(list(self.projections.followers), processes)
+        self.projections.start(lanes[0])
+        if len(lanes) > 1:
+            self._lanes = LaneProcesses(lanes[1:])
+            self._lanes.start()
+
     def stop_workers(self) -> None:
         self._stop.set()
+        if self._lanes is not None:
+            self._lanes.stop()
         self.projections.stop()
         self.escrow_follower.stop()
         for follower in self.audit_followers:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from api.bootstrap import Container, bootstrap
-from api.rebuild_lanes import LANES, lanes_for, rebuild_in_processes
+from api.projection_lanes import LANES, lanes_for, rebuild_in_processes
 from api.settings import get_settings
 from domain.errors import DomainError
 

@@ -104,6 +104,8 @@ class ServerSettings:
     max_body_bytes: int = 256 * 1024
     threads: int = 0
     """Threads running the sync handlers per server worker; 0: as many as the database pool holds."""
+    projection_processes: int = 1
+    """Processes `fairgig worker projections` follows the read models in (PostgreSQL only)."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,7 @@ def settings_from_env() -> Settings:
             workers=int(_env("FAIRGIG_WORKERS", "1")),
             embedded_workers=_env("FAIRGIG_EMBEDDED_WORKERS", "1") not in ("0", "false", "no"),
             threads=int(_env("FAIRGIG_API_THREADS", "0")),
+            projection_processes=int(_env("FAIRGIG_PROJECTION_PROCESSES", "1")),
         ),
         policy=LifecyclePolicy(
             funding_window=_hours("FAIRGIG_FUNDING_WINDOW_HOURS", base.funding_window),

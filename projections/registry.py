@@ -7,7 +7,7 @@ them in the foreground (`run_projections_forever`); the CLI rebuilds them (`rebu
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -99,8 +99,12 @@ class Projections:
     def catch_up(self) -> int:
         return self.group.catch_up()
 
-    def start(self) -> None:
+    def start(self, names: Sequence[str] | None = None) -> None:
+        """Follow the log in a background thread: every model, or only `names` (the rest are
+        followed elsewhere, by another process)."""
         self.prepare()
+        if names is not None and list(names) != list(self.followers):
+            self.group = FollowerGroup([self.followers[name] for name in names])
         self.group.start()
 
     def stop(self) -> None:

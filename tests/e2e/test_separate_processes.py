@@ -1,6 +1,7 @@
 """The processes docker-compose.yml starts, started directly: the API with no embedded workers,
 and `fairgig worker projections|escrow|timers` as processes of their own, all on PostgreSQL.
-A gig goes from draft to paid, and the read models the API serves are kept by the worker."""
+A gig goes from draft to paid, and the read models the API serves are kept by the worker (the
+board and the gig detail by its second lane, in a child process of its own)."""
 
 from __future__ import annotations
 
@@ -46,9 +47,14 @@ def stack(postgres_schema: str, tmp_path: Path) -> Iterator[tuple[str, dict[str,
     try:
         _wait(lambda: httpx.get(base + "/health", timeout=1).status_code == 200)
         for kind in ("projections", "escrow", "timers"):
+            # As docker-compose.yml runs it: the read models in two processes, a lane each.
+            extra = {"FAIRGIG_PROJECTION_PROCESSES": "2"} if kind == "projections" else {}
             procs.append(
                 subprocess.Popen(
-                    [FAIRGIG, "worker", kind], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                    [FAIRGIG, "worker", kind],
+                    env={**env, **extra},
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
                 )
             )
         yield base, env

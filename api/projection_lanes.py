@@ -1,10 +1,14 @@
-"""Rebuilding the read models in several processes, each replaying a lane of them.
+"""The read models in several processes, each following (or rebuilding) a lane of them.
 
 One process replays every read model in one pass but spends most of its time in the handlers'
 Python, on one core. Two processes, each with its own lane of models (each reading and decoding
 the log itself), measured 1.45 times as fast on two cores (docs/benchmarks.md). The lanes are balanced
 by measured CPU per event: the fairness model (its brief audit) and the due timers in one, the
 other four in the other. Only PostgreSQL gains: SQLite lets one writer in at a time.
+
+`fairgig projections rebuild` uses lanes on PostgreSQL; `fairgig worker projections` does when
+FAIRGIG_PROJECTION_PROCESSES asks for more than one (the first lane stays in the worker's own
+process, each other lane follows the log in a child process).
 """
 
 from __future__ import annotations
@@ -13,11 +17,15 @@ import multiprocessing
 import queue
 from collections.abc import Callable, Sequence
 from multiprocessing.queues import Queue
-from typing import Any
+from multiprocessing.synchronize import Event as EventType
+from typing import TYPE_CHECKING, Any
 
 from projections.rebuild import Progress
 from projections.registry import Projections
-from projections.wakeup import PollingWakeup
+from projections.wakeup import PollingWakeup, Wakeup
+
+if TYPE_CHECKING:
+    from api.bootstrap import Container
 
 LANES: tuple[tuple[str, ...], ...] = (
     ("fairness", "due_timers"),
@@ -40,20 +48,19 @@ def lanes_for(names: Sequence[str], processes: int) -> list[list[str]]:
     return [lane for lane in lanes if lane]
 
 
+def _lane(container: Container, lane: list[str], wakeup: Wakeup | None = None) -> Projections:
+    """The lane's read models, configured as the container's (the fairness model's policy)."""
+    configured = {n: f.model for n, f in container.projections.followers.items() if n in lane}
+    return Projections(container.marketplace, container.db, names=lane, models=configured, wakeup=wakeup)
+
+
 def _rebuild_lane(lane: list[str], out: Queue[Any]) -> None:
     from api.bootstrap import bootstrap
     from api.settings import get_settings
 
     container = bootstrap(get_settings())
     try:
-        fairness = container.projections.followers["fairness"].model
-        chosen = Projections(
-            container.marketplace,
-            container.db,
-            names=lane,
-            models={"fairness": fairness} if "fairness" in lane else None,
-            wakeup=PollingWakeup(),
-        )
+        chosen = _lane(container, lane, PollingWakeup())
         try:
             done = chosen.rebuild(None, lambda p: out.put(("progress", p)))
         finally:
@@ -61,6 +68,49 @@ def _rebuild_lane(lane: list[str], out: Queue[Any]) -> None:
         out.put(("done", done))
     finally:
         container.close()
+
+
+def _follow_lane(lane: list[str], stop: EventType) -> None:
+    from api.bootstrap import bootstrap
+    from api.settings import get_settings
+
+    container = bootstrap(get_settings())
+    try:
+        chosen = _lane(container, lane)
+        chosen.start()
+        try:
+            stop.wait()
+        finally:
+            chosen.close()
+    finally:
+        container.close()
+
+
+class LaneProcesses:
+    """Lanes of read models following the log in child processes, until `stop`."""
+
+    def __init__(self, lanes: Sequence[list[str]]) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._stop = context.Event()
+        self._workers = [
+            context.Process(target=_follow_lane, args=(lane, self._stop), name=f"lane-{i}", daemon=True)
+            for i, lane in enumerate(lanes, start=1)
+        ]
+
+    def start(self) -> None:
+        for worker in self._workers:
+            worker.start()
+
+    @property
+    def alive(self) -> bool:
+        return all(worker.is_alive() for worker in self._workers)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stop.set()
+        for worker in self._workers:
+            worker.join(timeout)
+            if worker.is_alive():
+                worker.terminate()
 
 
 def rebuild_in_processes(
