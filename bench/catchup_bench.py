@@ -169,8 +169,10 @@ def measure(kind: str, ctx: Context, events: int) -> list[Figure]:
                 )
             # The worker also runs the ledger and the audit index, each a follower of its own.
             events_table = EventsTable.of(app)
+            audit: list[Follower] = []
             for model in (Ledger(events_table), AuditIndex(events_table)):
                 alone = Follower(model, app, db, wakeup=PollingWakeup(), page_size=PAGE_SIZE)
+                audit.append(alone)
                 alone.prepare()
                 done_alone, seconds_alone = bounded(alone.step, position_of(alone), budget)
                 figures.append(
@@ -219,6 +221,7 @@ def measure(kind: str, ctx: Context, events: int) -> list[Figure]:
             )
             if kind == "postgres":
                 figures.append(cli_rebuild(ctx, env, head))
+                figures.append(worker_catch_up(ctx, env, head, [*group.followers, *audit]))
             models.close()
         finally:
             db.close()
@@ -226,18 +229,64 @@ def measure(kind: str, ctx: Context, events: int) -> list[Figure]:
     return figures
 
 
+def _fairgig_env(ctx: Context, env: dict[str, str], data_dir: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "FAIRGIG_DATABASE_URL": ctx.postgres_dsn,
+        "FAIRGIG_DATABASE_SCHEMA": env["POSTGRES_SCHEMA"],
+        "FAIRGIG_DATA_DIR": str(Path(data_dir) / "var"),
+    }
+
+
+def worker_catch_up(ctx: Context, env: dict[str, str], head: int, followers: list[Follower]) -> Figure:
+    """`fairgig worker projections` as docker-compose runs it (two processes), started on empty
+    read models, ledger and audit index: the time until every one of them is at the head,
+    process start-up included."""
+    for follower in followers:
+        reset(follower)
+    names = [f.name for f in followers]
+    db = followers[0].db
+    with tempfile.TemporaryDirectory() as tmp:
+        run_env = {**_fairgig_env(ctx, env, tmp), "FAIRGIG_PROJECTION_PROCESSES": "2"}
+        started = time.perf_counter()
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "worker", "projections"],
+            env=run_env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = started + 600
+            while time.perf_counter() < deadline:
+                with db.read() as conn:
+                    rows = conn.fetchall("SELECT name, position FROM projection_tracking")
+                at = {str(r["name"]): int(r["position"]) for r in rows}
+                if all(at.get(name, 0) >= head for name in names):
+                    break
+                time.sleep(0.05)
+            seconds = time.perf_counter() - started
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+    return Figure(
+        "catchup",
+        "postgres",
+        f"`fairgig worker projections` (2 processes) from empty: read models, ledger and audit index, "
+        f"{head:,} events",
+        head / seconds,
+        "events/s",
+        note=f"{seconds:.1f} s including start-up",
+    )
+
+
 def cli_rebuild(ctx: Context, env: dict[str, str], head: int) -> Figure:
     """`fairgig projections rebuild` as an operator runs it (the six read models in two processes,
     then the ledger and the audit index), timed by what it reports: the slowest read model's
     replay, from its process's first page (process start-up is not counted)."""
     with tempfile.TemporaryDirectory() as tmp:
-        run_env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "FAIRGIG_DATABASE_URL": ctx.postgres_dsn,
-            "FAIRGIG_DATABASE_SCHEMA": env["POSTGRES_SCHEMA"],
-            "FAIRGIG_DATA_DIR": str(Path(tmp) / "var"),
-        }
+        run_env = _fairgig_env(ctx, env, tmp)
         out = subprocess.run(
             [sys.executable, "-m", "api.cli", "projections", "rebuild", "--processes", "2"],
             env=run_env,
