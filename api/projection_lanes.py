@@ -34,7 +34,8 @@ LANES: tuple[tuple[str, ...], ...] = (
 
 
 class LaneFailed(RuntimeError):
-    """A lane's process died; what it had replayed stays (a rebuild resumes like any follower)."""
+    """A lane's process died. What it had replayed stays, with its position: a worker following
+    the log goes on from there, and running the rebuild again starts it over."""
 
 
 def lanes_for(names: Sequence[str], processes: int) -> list[list[str]]:
@@ -55,6 +56,7 @@ def _lane(container: Container, lane: list[str], wakeup: Wakeup | None = None) -
 
 
 def _rebuild_lane(lane: list[str], out: Queue[Any]) -> None:
+    # Imported here: the composition root imports this module to start its lanes.
     from api.bootstrap import bootstrap
     from api.settings import get_settings
 
@@ -71,6 +73,7 @@ def _rebuild_lane(lane: list[str], out: Queue[Any]) -> None:
 
 
 def _follow_lane(lane: list[str], stop: EventType) -> None:
+    # Imported here: the composition root imports this module to start its lanes.
     from api.bootstrap import bootstrap
     from api.settings import get_settings
 
