@@ -5,14 +5,12 @@ eventsourcing ProjectionRunner doing nothing but tracking."""
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from eventsourcing.domain import Aggregate
@@ -21,7 +19,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
 
 from bench.harness import Context, Figure, Target
-from bench.processes import ROOT
+from bench.processes import ROOT, child, fairgig_env, process_env
 from bench.stores import backend, fill, marketplace
 from domain.gig import Gig
 from domain.marketplace import Marketplace
@@ -33,6 +31,7 @@ from projections.ledger import Ledger
 from projections.read_model import ReadModel, handles
 from projections.rebuild import reset
 from projections.registry import MODELS, Projections
+from projections.status import wait_for
 from projections.wakeup import PollingWakeup
 from tests.conftest import FakeClock, database_for
 
@@ -229,47 +228,23 @@ def measure(kind: str, ctx: Context, events: int) -> list[Figure]:
     return figures
 
 
-def _fairgig_env(ctx: Context, env: dict[str, str], data_dir: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "FAIRGIG_DATABASE_URL": ctx.postgres_dsn,
-        "FAIRGIG_DATABASE_SCHEMA": env["POSTGRES_SCHEMA"],
-        "FAIRGIG_DATA_DIR": str(Path(data_dir) / "var"),
-    }
-
-
 def worker_catch_up(ctx: Context, env: dict[str, str], head: int, followers: list[Follower]) -> Figure:
     """`fairgig worker projections` as docker-compose runs it (two processes), started on empty
     read models, ledger and audit index: the time until every one of them is at the head,
     process start-up included."""
     for follower in followers:
         reset(follower)
-    names = [f.name for f in followers]
-    db = followers[0].db
     with tempfile.TemporaryDirectory() as tmp:
-        run_env = {**_fairgig_env(ctx, env, tmp), "FAIRGIG_PROJECTION_PROCESSES": "2"}
+        run_env = {
+            **fairgig_env(ctx.postgres_dsn, env["POSTGRES_SCHEMA"], tmp),
+            "FAIRGIG_PROJECTION_PROCESSES": "2",
+        }
         started = time.perf_counter()
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "worker", "projections"],
-            env=run_env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = started + 600
-            while time.perf_counter() < deadline:
-                with db.read() as conn:
-                    rows = conn.fetchall("SELECT name, position FROM projection_tracking")
-                at = {str(r["name"]): int(r["position"]) for r in rows}
-                if all(at.get(name, 0) >= head for name in names):
-                    break
-                time.sleep(0.05)
+        with child([sys.executable, "-m", "api.cli", "worker", "projections"], run_env):
+            caught_up = wait_for(followers[0].db, head, [f.name for f in followers], timeout=600)
             seconds = time.perf_counter() - started
-        finally:
-            worker.terminate()
-            worker.wait(timeout=30)
+    if not caught_up:
+        raise TimeoutError(f"the worker did not reach the head in {seconds:.0f} s")
     return Figure(
         "catchup",
         "postgres",
@@ -286,7 +261,7 @@ def cli_rebuild(ctx: Context, env: dict[str, str], head: int) -> Figure:
     then the ledger and the audit index), timed by what it reports: the slowest read model's
     replay, from its process's first page (process start-up is not counted)."""
     with tempfile.TemporaryDirectory() as tmp:
-        run_env = _fairgig_env(ctx, env, tmp)
+        run_env = process_env(fairgig_env(ctx.postgres_dsn, env["POSTGRES_SCHEMA"], tmp))
         out = subprocess.run(
             [sys.executable, "-m", "api.cli", "projections", "rebuild", "--processes", "2"],
             env=run_env,

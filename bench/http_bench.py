@@ -24,7 +24,6 @@ from collections import Counter, deque
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from uuid import UUID, uuid4
 
 import httpx
@@ -32,7 +31,7 @@ from litestar.security.jwt import Token
 
 from bench.commands_bench import posted_gigs
 from bench.harness import Context, Figure, Target, percentile
-from bench.processes import child, free_port, granian, tree_peaks
+from bench.processes import BENCH_SECRET, child, fairgig_env, free_port, granian, tree_peaks
 from bench.stores import postgres_schema
 from domain.actors import Actor
 from domain.marketplace import Marketplace
@@ -40,7 +39,7 @@ from projections.registry import Projections
 from projections.wakeup import PollingWakeup
 from tests.conftest import FakeClock, database_for, postgres_env
 
-SECRET = "bench-secret-" + "x" * 32
+SECRET = BENCH_SECRET
 WORKERS = 2
 BOARD_LIMIT = 20
 BOARD_ROUNDS = 3
@@ -252,12 +251,7 @@ def run(ctx: Context) -> list[Figure]:
         Projections(app, db, wakeup=PollingWakeup()).catch_up()
         db.close()
         app.close()
-        server_env = {
-            "FAIRGIG_DATABASE_URL": ctx.postgres_dsn,
-            "FAIRGIG_DATABASE_SCHEMA": schema,
-            "FAIRGIG_DATA_DIR": str(Path(tmp) / "var"),
-            "FAIRGIG_JWT_SECRET": SECRET,
-        }
+        server_env = fairgig_env(ctx.postgres_dsn, schema, tmp)
         port, bare_port = free_port(), free_port()
         base = f"http://127.0.0.1:{port}"
         board_url = f"{base}/gigs?limit={BOARD_LIMIT}"

@@ -7,10 +7,9 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 from bench.harness import Context, Figure
-from bench.processes import child, peak_rss_mib, tree
+from bench.processes import child, fairgig_env, peak_rss_mib, tree
 from bench.stores import fill, marketplace, postgres_schema
 from tests.conftest import postgres_env
 
@@ -25,12 +24,7 @@ def run(ctx: Context) -> list[Figure]:
         app = marketplace(postgres_env(schema))
         head = fill(app, events)
         app.close()
-        env = {
-            "FAIRGIG_DATABASE_URL": ctx.postgres_dsn,
-            "FAIRGIG_DATABASE_SCHEMA": schema,
-            "FAIRGIG_DATA_DIR": str(Path(tmp) / "var"),
-            "FAIRGIG_JWT_SECRET": "bench-secret-" + "x" * 32,
-        }
+        env = fairgig_env(ctx.postgres_dsn, schema, tmp)
         for which in WORKERS:
             args = [
                 sys.executable,

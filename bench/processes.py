@@ -67,6 +67,25 @@ def tree_peaks(pid: int) -> dict[int, float]:
     return {p: peak_rss_mib(p) for p in tree(pid)}
 
 
+BENCH_SECRET = "bench-secret-" + "x" * 32
+
+
+def fairgig_env(dsn: str, schema: str, data_dir: str | Path) -> dict[str, str]:
+    """What a fairgig process started by a benchmark needs: the benchmark's PostgreSQL schema,
+    a data directory of its own and a fixed token secret (so the benchmark can sign tokens)."""
+    return {
+        "FAIRGIG_DATABASE_URL": dsn,
+        "FAIRGIG_DATABASE_SCHEMA": schema,
+        "FAIRGIG_DATA_DIR": str(Path(data_dir) / "var"),
+        "FAIRGIG_JWT_SECRET": BENCH_SECRET,
+    }
+
+
+def process_env(env: dict[str, str]) -> dict[str, str]:
+    """This process's environment with `env` added, and this checkout importable."""
+    return {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+
+
 @contextmanager
 def child(
     args: list[str], env: dict[str, str], *, ready_url: str | None = None, timeout: float = 60
@@ -74,7 +93,7 @@ def child(
     """Run `args` (a Python module or a server) with `env` added; wait for `ready_url` to answer.
     Its stdout is a pipe for the caller; its stderr goes to a file, so a chatty server never
     blocks on a full pipe."""
-    full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+    full_env = process_env(env)
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(
             args, env=full_env, cwd=ROOT, stdout=subprocess.PIPE, stderr=errors, start_new_session=True

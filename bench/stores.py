@@ -4,9 +4,8 @@ dropped afterwards, and ways of filling them with realistic gig lifecycles quick
 from __future__ import annotations
 
 import tempfile
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -14,7 +13,7 @@ import psycopg
 from eventsourcing.persistence import StoredEvent
 
 from domain.marketplace import Marketplace
-from tests.conftest import FakeClock, postgres_env, sqlite_env
+from tests.conftest import FakeClock, postgres_env, sqlite_env, temporary_schema
 from tests.integration.projections.event_stream import stream
 
 TEMPLATE_EVENTS = 4_000
@@ -29,16 +28,8 @@ def postgres_reachable(dsn: str) -> bool:
     return True
 
 
-@contextmanager
-def postgres_schema(dsn: str) -> Iterator[str]:
-    schema = "bench_" + uuid.uuid4().hex[:8]
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield schema
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+def postgres_schema(dsn: str) -> AbstractContextManager[str]:
+    return temporary_schema(dsn, "bench_")
 
 
 @contextmanager

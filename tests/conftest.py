@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -72,18 +73,25 @@ def require_postgres() -> None:
     pytest.skip(problem)
 
 
-@pytest.fixture
-def postgres_schema() -> Iterator[str]:
-    """A fresh, empty schema, dropped afterwards."""
-    require_postgres()
-    schema = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(POSTGRES_DSN, autocommit=True) as conn:
+@contextmanager
+def temporary_schema(dsn: str, prefix: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL schema named `prefix` and a random suffix, dropped afterwards."""
+    schema = prefix + uuid.uuid4().hex[:12]
+    with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
     try:
         yield schema
     finally:
-        with psycopg.connect(POSTGRES_DSN, autocommit=True) as conn:
+        with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def postgres_schema() -> Iterator[str]:
+    """A fresh, empty schema, dropped afterwards."""
+    require_postgres()
+    with temporary_schema(POSTGRES_DSN, "t_") as schema:
+        yield schema
 
 
 def postgres_env(schema: str) -> dict[str, str]:
