@@ -16,7 +16,7 @@ import psycopg
 from api.consistency import WriteMemory
 from api.fairness import FairnessService
 from api.projection_lanes import LaneProcesses, lanes_for
-from api.settings import Settings
+from api.settings import Settings, get_settings
 from domain.accounts_app import Accounts
 from domain.clock import Clock
 from domain.marketplace import Marketplace
@@ -221,6 +221,17 @@ def _startup_lock(settings: Settings) -> Iterator[None]:
             yield
         finally:
             conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (f"fairgig.startup:{db.schema}",))
+
+
+@contextmanager
+def composed() -> Iterator[Container]:
+    """The composition the environment describes, closed on leaving: for the CLI's commands and
+    for processes of their own (a lane of read models)."""
+    container = bootstrap(get_settings())
+    try:
+        yield container
+    finally:
+        container.close()
 
 
 def bootstrap(

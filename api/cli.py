@@ -11,26 +11,16 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from api.bootstrap import Container, bootstrap
+from api.bootstrap import bootstrap, composed
 from api.projection_lanes import LANES, lanes_for, rebuild_in_processes
 from api.settings import get_settings
 from domain.errors import DomainError
 
 Command = Callable[[argparse.Namespace], int]
 WORKER_KINDS = ("projections", "timers", "escrow", "all")
-
-
-@contextmanager
-def _container() -> Iterator[Container]:
-    container = bootstrap(get_settings())
-    try:
-        yield container
-    finally:
-        container.close()
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -85,7 +75,7 @@ def projections_rebuild(args: argparse.Namespace) -> int:
             f"({done.events_per_second:,.0f} events/s)"
         )
 
-    with _container() as c:
+    with composed() as c:
         followers = c.rebuildable()
         if args.name and args.name not in followers:
             print(
@@ -121,7 +111,7 @@ def projections_rebuild(args: argparse.Namespace) -> int:
 
 
 def projections_status(args: argparse.Namespace) -> int:
-    with _container() as c:
+    with composed() as c:
         report = c.readiness()
     print(f"log head: {report.get('head')}   ready: {report['ready']}")
     for row in report.get("projections", []):
@@ -135,7 +125,7 @@ def projections_status(args: argparse.Namespace) -> int:
 def audit_verify(args: argparse.Namespace) -> int:
     from projections.audit_chain import verify
 
-    with _container() as c:
+    with composed() as c:
         c.catch_up_chain()
         result = verify(c.marketplace.recorder, c.db)
     if result.ok:
@@ -151,7 +141,7 @@ def audit_verify(args: argparse.Namespace) -> int:
 def audit_fairness(args: argparse.Namespace) -> int:
     from projections.fairness_table import main_report
 
-    with _container() as c:
+    with composed() as c:
         c.projections.catch_up()
         print(main_report(c.db, c.clock(), severity=args.severity, employer=args.employer))
     return 0
@@ -162,7 +152,7 @@ def reconcile(args: argparse.Namespace) -> int:
 
     until = args.to or datetime.now(UTC)
     since = args.since or until - timedelta(days=30)
-    with _container() as c:
+    with composed() as c:
         result = reconcile_period(c.db, c.gateway, since, until)
     print(
         f"reconciliation {since.isoformat()} .. {until.isoformat()}: {'OK' if result.ok else 'DIFFERENCES'}"
@@ -182,7 +172,7 @@ def keys_generate(args: argparse.Namespace) -> int:
 
 
 def users_grant(args: argparse.Namespace) -> int:
-    with _container() as c:
+    with composed() as c:
         accounts = c.accounts
         account = accounts.find_by_email(args.email)
         accounts.grant_roles(account.id, set(args.roles), granted_by="cli")

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event as EventType
 from typing import TYPE_CHECKING, Any
@@ -55,38 +56,30 @@ def _lane(container: Container, lane: list[str], wakeup: Wakeup | None = None) -
     return Projections(container.marketplace, container.db, names=lane, models=configured, wakeup=wakeup)
 
 
-def _rebuild_lane(lane: list[str], out: Queue[Any]) -> None:
+@contextmanager
+def _running(lane: list[str], wakeup: Wakeup | None = None) -> Iterator[Projections]:
+    """A lane of read models in a composition of this process's own, closed on leaving."""
     # Imported here: the composition root imports this module to start its lanes.
-    from api.bootstrap import bootstrap
-    from api.settings import get_settings
+    from api.bootstrap import composed
 
-    container = bootstrap(get_settings())
-    try:
-        chosen = _lane(container, lane, PollingWakeup())
+    with composed() as container:
+        chosen = _lane(container, lane, wakeup)
         try:
-            done = chosen.rebuild(None, lambda p: out.put(("progress", p)))
+            yield chosen
         finally:
             chosen.close()
-        out.put(("done", done))
-    finally:
-        container.close()
+
+
+def _rebuild_lane(lane: list[str], out: Queue[Any]) -> None:
+    with _running(lane, PollingWakeup()) as chosen:
+        done = chosen.rebuild(None, lambda p: out.put(("progress", p)))
+    out.put(("done", done))
 
 
 def _follow_lane(lane: list[str], stop: EventType) -> None:
-    # Imported here: the composition root imports this module to start its lanes.
-    from api.bootstrap import bootstrap
-    from api.settings import get_settings
-
-    container = bootstrap(get_settings())
-    try:
-        chosen = _lane(container, lane)
+    with _running(lane) as chosen:
         chosen.start()
-        try:
-            stop.wait()
-        finally:
-            chosen.close()
-    finally:
-        container.close()
+        stop.wait()
 
 
 class LaneProcesses:
