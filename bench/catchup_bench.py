@@ -101,12 +101,20 @@ def position_of(follower: Follower) -> Callable[[], int]:
     return lambda: follower.position
 
 
-def bounded(step: Callable[[], int], position: Callable[[], int], seconds: float) -> tuple[int, float]:
-    """(log positions processed, seconds taken), stepping until caught up or out of time."""
+def bounded(
+    step: Callable[[], int],
+    position: Callable[[], int],
+    seconds: float,
+    land: Callable[[], int] | None = None,
+) -> tuple[int, float]:
+    """(log positions processed, seconds taken), stepping until caught up or out of time; `land`
+    waits for a page still being written (a group writing behind) before the count."""
     started = time.perf_counter()
     first = position()
     while time.perf_counter() - started < seconds and step():
         pass
+    if land is not None:
+        land()
     return position() - first, time.perf_counter() - started
 
 
@@ -129,7 +137,7 @@ def measure(kind: str, ctx: Context, events: int) -> list[Figure]:
             def lowest() -> int:
                 return min(f.position for f in group.followers)
 
-            done, seconds = bounded(group.step, lowest, budget)
+            done, seconds = bounded(group.step, lowest, budget, group.land)
             rate = done / seconds
             partial = "" if done >= head else f", first {done:,} in {budget:.0f} s"
             targets: tuple[Target, ...] = ()
@@ -201,7 +209,7 @@ def measure(kind: str, ctx: Context, events: int) -> list[Figure]:
             )
             for follower in group.followers:
                 reset(follower)
-            done, seconds = bounded(group.step, lowest, budget)
+            done, seconds = bounded(group.step, lowest, budget, group.land)
             projected = head / (done / seconds)
             rebuild_targets: tuple[Target, ...] = ()
             if kind == "postgres":

@@ -70,6 +70,7 @@ class Board(BufferedReadModel):
     highest number once and counts on from it."""
 
     name = "board"
+    writes_behind = True
     tables = ("board_skills", "board_fts", "board_gigs")
 
     def __init__(self, dialect: Dialect) -> None:
@@ -85,6 +86,10 @@ class Board(BufferedReadModel):
     def page_started(self) -> None:
         super().page_started()
         self._last_doc = None
+        self._texts = {}
+
+    def page_continued(self) -> None:
+        super().page_continued()
         self._texts = {}
 
     def schema(self) -> list[str]:

@@ -56,6 +56,7 @@ class DueTimers(BufferedReadModel):
     page each changed row is written once and the gig's timers are derived from it, once."""
 
     name = "due_timers"
+    writes_behind = True
     tables = ("due_timers", "timer_gigs")
 
     def schema(self) -> list[str]:
@@ -79,6 +80,10 @@ class DueTimers(BufferedReadModel):
 
     def page_started(self) -> None:
         super().page_started()
+        self._changed = {}
+
+    def page_continued(self) -> None:
+        super().page_continued()
         self._changed = {}
 
     def page_finished(self, conn: Connection) -> None:

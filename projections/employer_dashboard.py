@@ -21,6 +21,7 @@ class EmployerDashboard(BufferedReadModel):
     """Each page folds every gig's events into its row in memory and writes each changed row once."""
 
     name = "employer_dashboard"
+    writes_behind = True
     tables = ("employer_gigs",)
     on_poison = PoisonPolicy.SKIP
 

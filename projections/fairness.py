@@ -65,6 +65,7 @@ class FairnessModel(BufferedReadModel):
     number the page found, in log order, as before."""
 
     name = "fairness"
+    writes_behind = True
     tables = ("fairness_facts", "fairness_gigs")
     # An audit that silently lacks the event proving a flag is worse than one visibly stopped.
     on_poison = PoisonPolicy.STOP

@@ -7,6 +7,9 @@ model's tracking row: a crash keeps the whole page for every model or for none, 
 lost or applied twice. Each model still starts from its own position (events it has already
 processed are skipped for it), so a model that was rebuilt or added later catches up alongside.
 
+Catching up on PostgreSQL, a page is handled while the one before it is being written (see
+`projections.write_behind`), so the follower's Python and the server's work overlap.
+
 Anything unusual (a handler raising, a tracking row moved by another process, a model halted on
 a dead letter) makes the group hand the page to each follower on its own, where retries, dead
 letters and the stop/skip policy pin the failure on the one event and model that caused it.
@@ -18,14 +21,18 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
 
 from eventsourcing.persistence import Notification
 
 from projections import tracking
-from projections.database import COPY_FROM_ROWS
+from projections.database import COPY_FROM_ROWS, Connection
 from projections.follower import Follower
 from projections.read_model import text_id
 from projections.rebuild import Progress, reset
+from projections.write_behind import DeferredWrites, PageWriter, replay
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +43,19 @@ class _FallBack(Exception):
     """The page cannot be applied by the group as it stands; each follower takes it alone."""
 
 
+@dataclass(frozen=True, slots=True)
+class _InFlight:
+    """A handled page being written: its followers move to `end` once `done` succeeds."""
+
+    followers: list[Follower]
+    end: int
+    done: Future[None]
+
+
 class FollowerGroup:
-    def __init__(self, followers: Sequence[Follower], *, page_size: int = PAGE_SIZE) -> None:
+    def __init__(
+        self, followers: Sequence[Follower], *, page_size: int = PAGE_SIZE, write_behind: bool = True
+    ) -> None:
         if not followers:
             raise ValueError("a group needs at least one follower")
         self.followers = list(followers)
@@ -51,6 +69,19 @@ class FollowerGroup:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self.last_error: str | None = None
+        self.write_behind = (
+            write_behind
+            and self.db.dialect == "postgres"
+            and all(f.model.writes_behind for f in self.followers)
+        )
+        self._writer = PageWriter(self.db)
+        self._in_flight: _InFlight | None = None
+        self._carried: dict[str, int] = {}
+        """Model name → the position its memory is good for: the end of the page it last handled
+        for the writer. A model that starts a page there continues (`page_continued`) rather than
+        starting afresh; one moved in the meantime (rebuilt, say) starts afresh."""
+        self._serial_until = 0
+        """Pages up to here go the serial way: a page written behind failed there."""
 
     @property
     def running(self) -> bool:
@@ -67,24 +98,29 @@ class FollowerGroup:
 
     def step(self) -> int:
         """Process one page for every model that is behind; return how many log positions the
-        slowest of them moved (0: all at the head)."""
+        slowest of them moved (0: all at the head, nothing in flight). Writing behind, a page's
+        positions move when its write lands, during the next step."""
         for follower in self.followers:
             if not follower._prepared:
                 follower.prepare()
         active = self._active()
-        if not active:
-            return 0
         head = self.recorder.max_notification_id() or 0
-        start = min(f.position for f in active)
+        reached = self._reached()
+        start = min((reached(f) for f in active), default=head)
         if head <= start:
-            return 0
-        behind = [f for f in active if f.position < head]
+            return self.land()
+        behind = [f for f in active if reached(f) < head]
         topics = sorted(set().union(*(self._topics[f.name] for f in behind)))
         page = self.recorder.select_notifications(
             start=start, limit=self.page_size, stop=head, topics=topics, inclusive_of_start=False
         )
         # A short page covered everything up to `head`, including events of other topics.
         end = head if len(page) < self.page_size else page[-1].id
+        if self.write_behind and start >= self._serial_until and len(page) >= COPY_FROM_ROWS:
+            return self._write_behind(behind, page, end)
+        if self._in_flight is not None:
+            # Followed live from here: land the page in flight and read again from what it left.
+            return max(self.land(), 1)
         before = sum(f.position for f in behind)
         try:
             self._apply(behind, page, end)
@@ -96,7 +132,98 @@ class FollowerGroup:
         halted = any(f.halted is not None for f in behind)
         return max(moved, 1) if halted else moved
 
+    def _reached(self) -> Callable[[Follower], int]:
+        """Where each follower is, counting the page in flight as done."""
+        flight = self._in_flight
+        if flight is None:
+            return lambda f: f.position
+        return lambda f: flight.end if f in flight.followers else f.position
+
+    def land(self) -> int:
+        """Wait for the page being written, if any; return the positions it moved. If its
+        transaction failed, each of its followers takes it alone."""
+        flight, self._in_flight = self._in_flight, None
+        if flight is None:
+            return 0
+        before = sum(f.position for f in flight.followers)
+        try:
+            flight.done.result()
+        except Exception as e:
+            log.info("page written behind to %s failed, handed to each follower alone: %r", flight.end, e)
+            self._forget(until=flight.end)
+            for follower in flight.followers:
+                follower.step()
+        else:
+            for follower in flight.followers:
+                follower.position = flight.end
+        return sum(f.position for f in flight.followers) - before
+
+    def _forget(self, until: int) -> None:
+        """The models' memory may be ahead of the database: start the next page from scratch,
+        and go the serial way until `until`."""
+        self._carried = {}
+        self._serial_until = max(self._serial_until, until)
+
+    def _write_behind(self, followers: list[Follower], page: Sequence[Notification], end: int) -> int:
+        reached = self._reached()
+        moves = {f.name: (reached(f), end) for f in followers}
+        try:
+            events = [(n.id, n.topic, self.mapper.to_domain_event(n)) for n in page]
+            gig_ids = {text_id(event.originator_id) for _, _, event in events}
+            with self.db.read() as reader:
+                conn = DeferredWrites(reader)
+                for follower in followers:
+                    after = moves[follower.name][0]
+                    carried = self._carried.get(follower.name) == after
+                    self._handle(follower, conn, events, gig_ids, after=after, carried=carried)
+                    self._carried[follower.name] = end
+        except Exception as e:
+            log.info("page to %s not handled for writing behind, going the serial way: %r", end, e)
+            moved = self.land()
+            self._forget(until=end)
+            return max(moved, 1)
+        moved = self.land()
+        if not self._carried:  # the page before failed: this one was handled on top of it
+            return max(moved, 1)
+        expected = {name: position for name, (position, _) in moves.items()}
+        now = followers[0].now()
+
+        def transaction(conn: Connection) -> None:
+            tracking.check_positions(conn, expected, lock=True)
+            replay(conn, writes)
+            tracking.move_positions(conn, moves, now)
+
+        writes = conn.writes
+        self._in_flight = _InFlight(followers, end, self._writer.submit(transaction))
+        return max(moved, 1)
+
+    def _handle(
+        self,
+        follower: Follower,
+        conn: Connection,
+        events: list[tuple[int, str, Any]],
+        gig_ids: set[str],
+        after: int,
+        carried: bool = False,
+    ) -> None:
+        """One model's share of the page: handled, flushed and finished on `conn`; `carried`:
+        continuing from the memory of the page before."""
+        handled = self._topics[follower.name]
+        model = follower.model
+        if carried:
+            model.page_continued()
+        else:
+            model.page_started()
+        mine = [(i, e) for i, topic, e in events if i > after and topic in handled]
+        model.page_events(conn, [e for _, e in mine], gig_ids)
+        for position_of_event, event in mine:
+            model.event_position = position_of_event
+            model.handle(conn, event)
+        model.flush(conn)
+        model.page_finished(conn)
+
     def _apply(self, followers: Sequence[Follower], page: Sequence[Notification], end: int) -> None:
+        self._carried = {}
         try:
             events = [(n.id, n.topic, self.mapper.to_domain_event(n)) for n in page]
         except Exception as e:
@@ -114,16 +241,7 @@ class FollowerGroup:
                 expected = {name: position for name, (position, _) in moves.items()}
                 tracking.check_positions(conn, expected, lock=postgres)
                 for follower in followers:
-                    handled = self._topics[follower.name]
-                    model, position = follower.model, follower.position
-                    model.page_started()
-                    mine = [(i, e) for i, topic, e in events if i > position and topic in handled]
-                    model.page_events(conn, [e for _, e in mine], gig_ids)
-                    for position_of_event, event in mine:
-                        model.event_position = position_of_event
-                        model.handle(conn, event)
-                    model.flush(conn)
-                    model.page_finished(conn)
+                    self._handle(follower, conn, events, gig_ids, after=follower.position)
                 tracking.move_positions(conn, moves, now)
         except Exception as e:
             raise _FallBack from e
@@ -166,6 +284,10 @@ class FollowerGroup:
             self._set_error(None)
             if not advanced:
                 self.wakeup.wait(ticket)
+        try:
+            self.land()
+        except Exception:
+            log.exception("projections: the last page written behind did not land")
 
     def _set_error(self, error: str | None) -> None:
         self.last_error = error
@@ -184,6 +306,9 @@ class FollowerGroup:
         self.wakeup.nudge()
         if self._thread is not None:
             self._thread.join(timeout)
+        if not self.running:
+            self.land()
+            self._writer.close()
 
 
 def rebuild_group(group: FollowerGroup, progress: Callable[[Progress], None] | None = None) -> list[Progress]:

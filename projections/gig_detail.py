@@ -66,6 +66,7 @@ class GigDetail(BufferedReadModel):
     row once at the end of the page, with the page's timeline entries, in two statements."""
 
     name = "gig_detail"
+    writes_behind = True
     tables = ("gig_detail_entries", "gig_details")
 
     def __init__(self, dialect: Dialect) -> None:

@@ -70,6 +70,10 @@ class ReadModel:
     tables: ClassVar[tuple[str, ...]]
     """Every table the model owns, dropped on rebuild (children before parents)."""
     on_poison: ClassVar[PoisonPolicy] = PoisonPolicy.STOP
+    writes_behind: ClassVar[bool] = False
+    """The model may handle a page while the page before it is still being written (see
+    `projections.write_behind`): every read of its handlers goes through buffers that carry the
+    rows of the page in flight, and `page_continued` keeps what it must between pages."""
     _handlers: ClassVar[dict[type, Handler]]
     _dispatch: ClassVar[dict[type, Handler | None]]
 
@@ -104,6 +108,12 @@ class ReadModel:
         (to do it once per row rather than once per event) forgets here what a page that
         rolled back left behind."""
 
+    def page_continued(self) -> None:
+        """Instead of `page_started` when the page before was handled and handed to the writer:
+        keep what that page left in memory (its rows, counters), for the database may not have
+        it yet. Only models with `writes_behind` are asked."""
+        raise NotImplementedError
+
     def page_events(self, conn: Connection, events: Sequence[Any], gig_ids: Collection[str] = ()) -> None:
         """Before a page's events are handled, with all of them: a model that buffers its rows
         loads the rows the page touches here, in one query per table. `gig_ids`, when given, are
@@ -129,6 +139,8 @@ class ReadModel:
 
 
 Key = tuple[Any, ...]
+CARRIED_ROWS = 10_000
+"""Rows a buffer keeps from page to page when writing behind, beyond those of the page in flight."""
 
 # The rows whose key is in a list: a list on PostgreSQL, a JSON array on SQLite.
 _ANY_OF = {
@@ -153,6 +165,7 @@ class Rows:
         self._rows: dict[Key, Row | None] = {}
         self._dirty: dict[Key, None] = {}
         self._complete: set[Any] = set()
+        self._flushed: list[Key] = []
         names = ", ".join(columns)
         where = " AND ".join(f"{k} = :{k}" for k in key)
         self._select = f"SELECT {names} FROM {table} WHERE {where}"
@@ -162,6 +175,18 @@ class Rows:
         self._rows = {}
         self._dirty = {}
         self._complete = set()
+        self._flushed = []
+
+    def carry(self, limit: int | None = None) -> None:
+        """Start a page keeping the rows in memory: the last flush may not be committed yet, so
+        its rows stay whatever the limit; beyond the limit every other row is dropped (those
+        are committed, and read again when needed)."""
+        self._dirty = {}
+        if len(self._rows) <= (CARRIED_ROWS if limit is None else limit):
+            return
+        self._rows = {key: self._rows[key] for key in self._flushed}
+        # Another row with the same first key value may have been dropped: ask again.
+        self._complete = {key[0] for key in self._rows} if len(self.key) == 1 else set()
 
     def _key(self, row: Row) -> Key:
         return tuple(row[k] for k in self.key)
@@ -206,8 +231,10 @@ class Rows:
 
     def flush(self, conn: Connection) -> None:
         if not self._dirty:
+            self._flushed = []
             return
         rows = [row for row in (self._rows[key] for key in self._dirty) if row is not None]
+        self._flushed = list(self._dirty)
         self._dirty = {}
         conn.insert_many(self.table, self.columns, rows, key=self.key)
 
@@ -252,6 +279,12 @@ class BufferedReadModel(ReadModel):
     def page_started(self) -> None:
         for rows in self.buffers():
             rows.reset()
+        for added in self.additions():
+            added.reset()
+
+    def page_continued(self) -> None:
+        for rows in self.buffers():
+            rows.carry()
         for added in self.additions():
             added.reset()
 

@@ -23,6 +23,7 @@ class StudentPortfolio(BufferedReadModel):
     """Each page folds every gig's events into its rows in memory and writes each changed row once."""
 
     name = "student_portfolio"
+    writes_behind = True
     tables = ("portfolio_entries", "portfolio_gigs")
     on_poison = PoisonPolicy.SKIP
 
