@@ -11,6 +11,7 @@ import hashlib
 import re
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
@@ -192,10 +193,13 @@ class _PostgresConnection:
         target = table
         if keys:
             target = _staging_table(table, names)
-            self._cur.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {target} ON COMMIT DELETE ROWS"
-                f" AS SELECT {', '.join(names)} FROM {table} WITH NO DATA"
-            )
+            staged = _STAGING.setdefault(self._conn, set())
+            if target not in staged:
+                self._cur.execute(
+                    f"CREATE TEMPORARY TABLE IF NOT EXISTS {target} ON COMMIT DELETE ROWS"
+                    f" AS SELECT {', '.join(names)} FROM {table} WITH NO DATA"
+                )
+                staged.add(target)
         with self._cur.copy(f"COPY {target} ({', '.join(names)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row([row[c] for c in names])
@@ -213,6 +217,11 @@ class _PostgresConnection:
 
     def fetchone(self, sql: str, params: Params = None) -> Row | None:
         return self._reader.execute(to_psycopg(sql), params or {}).fetchone()
+
+
+_STAGING: weakref.WeakKeyDictionary[psycopg.Connection[Any], set[str]] = weakref.WeakKeyDictionary()
+"""The staging tables each session has created, so that a page does not ask again (a round trip
+per table). A transaction that fails forgets its session's: its CREATE may have rolled back."""
 
 
 @lru_cache(maxsize=256)
@@ -238,12 +247,16 @@ class PostgresDatabase:
         """`pipeline` sends statements without waiting for each reply (one round trip per
         fetch instead of per statement); a failing statement then surfaces at a later one."""
         with self.pool.connection() as conn:
-            if not pipeline:
-                with conn.transaction():
-                    yield _PostgresConnection(conn)
-                return
-            with conn.pipeline(), conn.transaction():
-                yield _PostgresConnection(conn, pipeline=True)
+            try:
+                if not pipeline:
+                    with conn.transaction():
+                        yield _PostgresConnection(conn)
+                    return
+                with conn.pipeline(), conn.transaction():
+                    yield _PostgresConnection(conn, pipeline=True)
+            except BaseException:
+                _STAGING.pop(conn, None)
+                raise
 
     @contextmanager
     def read(self) -> Iterator[_PostgresConnection]:

@@ -30,7 +30,7 @@ from eventsourcing.persistence import Notification
 from projections import tracking
 from projections.database import COPY_FROM_ROWS, Connection
 from projections.follower import Follower
-from projections.read_model import text_id
+from projections.read_model import PageGigs
 from projections.rebuild import Progress, reset
 from projections.write_behind import DeferredWrites, PageWriter, replay
 
@@ -116,6 +116,9 @@ class FollowerGroup:
         )
         # A short page covered everything up to `head`, including events of other topics.
         end = head if len(page) < self.page_size else page[-1].id
+        # A model already past the page (rebuilt models catching up behind it) sits it out: taking
+        # part would move its position back to the page's end.
+        behind = [f for f in behind if reached(f) < end]
         if self.write_behind and start >= self._serial_until and len(page) >= COPY_FROM_ROWS:
             return self._write_behind(behind, page, end)
         if self._in_flight is not None:
@@ -169,13 +172,13 @@ class FollowerGroup:
         moves = {f.name: (reached(f), end) for f in followers}
         try:
             events = [(n.id, n.topic, self.mapper.to_domain_event(n)) for n in page]
-            gig_ids = {text_id(event.originator_id) for _, _, event in events}
+            gigs = self._page_gigs(events, max(position for position, _ in moves.values()))
             with self.db.read() as reader:
                 conn = DeferredWrites(reader)
                 for follower in followers:
                     after = moves[follower.name][0]
                     carried = self._carried.get(follower.name) == after
-                    self._handle(follower, conn, events, gig_ids, after=after, carried=carried)
+                    self._handle(follower, conn, events, gigs, after=after, carried=carried)
                     self._carried[follower.name] = end
         except Exception as e:
             log.info("page to %s not handled for writing behind, going the serial way: %r", end, e)
@@ -197,12 +200,19 @@ class FollowerGroup:
         self._in_flight = _InFlight(followers, end, self._writer.submit(transaction))
         return max(moved, 1)
 
+    @staticmethod
+    def _page_gigs(events: list[tuple[int, str, Any]], furthest: int) -> PageGigs:
+        """Once for every model: a gig created at or before the furthest model's position may
+        have rows in the models that are that far on."""
+        seen = [e for i, _, e in events if i <= furthest]
+        return PageGigs.of((e for i, _, e in events if i > furthest), seen)
+
     def _handle(
         self,
         follower: Follower,
         conn: Connection,
         events: list[tuple[int, str, Any]],
-        gig_ids: set[str],
+        gigs: PageGigs,
         after: int,
         carried: bool = False,
     ) -> None:
@@ -215,7 +225,7 @@ class FollowerGroup:
         else:
             model.page_started()
         mine = [(i, e) for i, topic, e in events if i > after and topic in handled]
-        model.page_events(conn, [e for _, e in mine], gig_ids)
+        model.page_events(conn, [e for _, e in mine], gigs)
         for position_of_event, event in mine:
             model.event_position = position_of_event
             model.handle(conn, event)
@@ -228,7 +238,7 @@ class FollowerGroup:
             events = [(n.id, n.topic, self.mapper.to_domain_event(n)) for n in page]
         except Exception as e:
             raise _FallBack from e
-        gig_ids = {text_id(event.originator_id) for _, _, event in events}
+        gigs = self._page_gigs(events, max(f.position for f in followers))
         postgres = self.db.dialect == "postgres"
         moves = {f.name: (f.position, end) for f in followers}
         now = followers[0].now()
@@ -241,7 +251,7 @@ class FollowerGroup:
                 expected = {name: position for name, (position, _) in moves.items()}
                 tracking.check_positions(conn, expected, lock=postgres)
                 for follower in followers:
-                    self._handle(follower, conn, events, gig_ids, after=follower.position)
+                    self._handle(follower, conn, events, gigs, after=follower.position)
                 tracking.move_positions(conn, moves, now)
         except Exception as e:
             raise _FallBack from e

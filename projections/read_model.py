@@ -9,7 +9,8 @@ model handles are derived from its handlers, so the follower decodes nothing els
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
@@ -34,6 +35,30 @@ def text_id(uuid: UUID) -> str:
 def iso_at(moment: datetime) -> str:
     """`iso(moment)`, remembered: every model of a page dates its rows by the same events."""
     return iso(moment)
+
+
+@dataclass(frozen=True, slots=True)
+class PageGigs:
+    """The gigs a page's events belong to, as text: `earlier` may have rows from earlier pages;
+    `created` cannot, for their first event is in this page (catching up from empty, most of a
+    page's gigs), so nobody asks the database for them."""
+
+    earlier: set[str]
+    created: set[str]
+
+    @classmethod
+    def of(cls, events: Iterable[Any], seen: Iterable[Any] = ()) -> PageGigs:
+        """`seen`: events of the page that a model has already processed, whose gigs are
+        `earlier` whatever their version."""
+        earlier = {text_id(event.originator_id) for event in seen}
+        created: set[str] = set()
+        for event in events:
+            gig = text_id(event.originator_id)
+            if event.originator_version == 1 and gig not in earlier:
+                created.add(gig)
+            else:
+                earlier.add(gig)
+        return cls(earlier - created, created)
 
 
 Handler = Callable[[Any, Connection, Any], None]
@@ -114,10 +139,10 @@ class ReadModel:
         it yet. Only models with `writes_behind` are asked."""
         raise NotImplementedError
 
-    def page_events(self, conn: Connection, events: Sequence[Any], gig_ids: Collection[str] = ()) -> None:
+    def page_events(self, conn: Connection, events: Sequence[Any], gigs: PageGigs | None = None) -> None:
         """Before a page's events are handled, with all of them: a model that buffers its rows
-        loads the rows the page touches here, in one query per table. `gig_ids`, when given, are
-        the page's gigs as text, worked out once for every model of a group."""
+        loads the rows the page touches here, in one query per table. `gigs`, when given, are
+        the page's gigs, worked out once for every model of a group."""
 
     def flush(self, conn: Connection) -> None:
         """Write what the handlers buffered. The group calls it once per page; a follower on its
@@ -202,6 +227,10 @@ class Rows:
         param: Any = json.dumps(wanted) if self.dialect == "sqlite" else wanted
         for row in conn.fetchall(self._select_many, {"keys": param}):
             self._rows.setdefault(self._key(row), row)
+
+    def missing(self, values: Iterable[Any]) -> None:
+        """No row has one of these values as its first key column (yet): known without asking."""
+        self._complete.update(values)
 
     def get(self, conn: Connection, *key: Any) -> Row | None:
         if key not in self._rows:
@@ -288,12 +317,13 @@ class BufferedReadModel(ReadModel):
         for added in self.additions():
             added.reset()
 
-    def page_events(self, conn: Connection, events: Sequence[Any], gig_ids: Collection[str] = ()) -> None:
-        if not gig_ids:
-            gig_ids = {text_id(event.originator_id) for event in events}
+    def page_events(self, conn: Connection, events: Sequence[Any], gigs: PageGigs | None = None) -> None:
+        if gigs is None:
+            gigs = PageGigs.of(events)
         for rows in self.buffers():
             if rows.key[0] == "gig_id":
-                rows.load(conn, gig_ids)
+                rows.load(conn, gigs.earlier)
+                rows.missing(gigs.created)
 
     def flush(self, conn: Connection) -> None:
         for rows in self.buffers():
