@@ -21,6 +21,7 @@ from eventsourcing.persistence import Notification
 from projections import tracking
 from projections.columns import iso
 from projections.database import Database
+from projections.log_pages import page_reader
 from projections.read_model import PoisonPolicy, ReadModel
 from projections.supervision import PoisonEvent, RetryPolicy
 from projections.wakeup import PollingWakeup, Wakeup
@@ -48,6 +49,7 @@ class Follower:
         self.db = db
         self.recorder = app.recorder
         self.mapper = app.mapper
+        self.pages = page_reader(app.recorder)
         self.wakeup: Wakeup = wakeup or PollingWakeup()
         self.retry = retry or RetryPolicy()
         self.page_size = page_size
@@ -87,9 +89,7 @@ class Follower:
         if head <= self.position:
             return 0
         start = self.position
-        page = self.recorder.select_notifications(
-            start=start, limit=self.page_size, stop=head, topics=self.topics, inclusive_of_start=False
-        )
+        page = self.pages(start, self.page_size, head, self.topics)
         # A short page covered everything up to `head`, including events of other topics.
         end = head if len(page) < self.page_size else page[-1].id
         try:

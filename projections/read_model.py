@@ -164,6 +164,7 @@ class ReadModel:
 
 
 Key = tuple[Any, ...]
+_UNKNOWN: Any = object()
 CARRIED_ROWS = 10_000
 """Rows a buffer keeps from page to page when writing behind, beyond those of the page in flight."""
 
@@ -191,6 +192,7 @@ class Rows:
         self._dirty: dict[Key, None] = {}
         self._complete: set[Any] = set()
         self._flushed: list[Key] = []
+        self._fresh: set[Key] = set()
         names = ", ".join(columns)
         where = " AND ".join(f"{k} = :{k}" for k in key)
         self._select = f"SELECT {names} FROM {table} WHERE {where}"
@@ -201,6 +203,7 @@ class Rows:
         self._dirty = {}
         self._complete = set()
         self._flushed = []
+        self._fresh = set()
 
     def carry(self, limit: int | None = None) -> None:
         """Start a page keeping the rows in memory: the last flush may not be committed yet, so
@@ -242,6 +245,9 @@ class Rows:
     def put(self, row: Row) -> Row:
         """A new row (or one replaced whole): every column must be given."""
         key = self._key(row)
+        before = self._rows.get(key, _UNKNOWN)
+        if before is None or (before is _UNKNOWN and key[0] in self._complete):
+            self._fresh.add(key)  # known not to be in the database: a plain insert will do
         self._rows[key] = row
         self._dirty[key] = None
         return row
@@ -262,10 +268,22 @@ class Rows:
         if not self._dirty:
             self._flushed = []
             return
-        rows = [row for row in (self._rows[key] for key in self._dirty) if row is not None]
+        fresh = self._fresh
+        new: list[Row] = []
+        changed: list[Row] = []
+        for key in self._dirty:
+            row = self._rows[key]
+            if row is not None:
+                (new if key in fresh else changed).append(row)
         self._flushed = list(self._dirty)
         self._dirty = {}
-        conn.insert_many(self.table, self.columns, rows, key=self.key)
+        self._fresh = set()
+        # New rows go straight in (a COPY into the table on PostgreSQL); only rows the database
+        # may have already take the upsert's detour through a staging table.
+        if new:
+            conn.insert_many(self.table, self.columns, new)
+        if changed:
+            conn.insert_many(self.table, self.columns, changed, key=self.key)
 
 
 class NewRows:
