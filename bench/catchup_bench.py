@@ -5,6 +5,7 @@ eventsourcing ProjectionRunner doing nothing but tracking."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import re
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
 
+from api import gc_tuning
 from bench.harness import Context, Figure, Target
 from bench.processes import ROOT, child, fairgig_env, process_env
 from bench.stores import backend, fill, marketplace
@@ -295,10 +297,15 @@ def cli_rebuild(ctx: Context, env: dict[str, str], head: int) -> Figure:
 
 
 def run(ctx: Context) -> list[Figure]:
-    figures = measure("postgres", ctx, ctx.sizes.catch_up_events)
-    figures += measure(
-        "sqlite", ctx, min(ctx.sizes.catch_up_events, 200_000 if ctx.sizes.quick else 1_000_000)
-    )
+    defaults = gc.get_threshold()
+    gc_tuning.for_event_folding()  # as the worker and the command line run
+    try:
+        figures = measure("postgres", ctx, ctx.sizes.catch_up_events)
+        figures += measure(
+            "sqlite", ctx, min(ctx.sizes.catch_up_events, 200_000 if ctx.sizes.quick else 1_000_000)
+        )
+    finally:
+        gc.set_threshold(*defaults)
     for f in figures:
         if f.note:
             ctx.notes.append(f"{f.backend} {f.what}: {f.note}")
