@@ -8,6 +8,7 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -32,7 +33,7 @@ from projections.audit_log import AuditIndex, EventsTable
 from projections.database import Database, PostgresDatabase, SQLiteDatabase
 from projections.fairness import FairnessModel
 from projections.follower import Follower
-from projections.follower_group import PAGE_SIZE
+from projections.follower_group import PAGE_SIZE, FollowerGroup
 from projections.ledger import Ledger
 from projections.registry import Projections
 from projections.status import RunState, projection_status, wait_for
@@ -60,6 +61,8 @@ class Container:
     inbox: WebhookInbox
     fairness: FairnessService
     audit_followers: list[Follower] = field(default_factory=list)
+    """The ledger and the audit index: followed as one group of their own (one read of the log
+    for both), apart from the read models so that their lanes stay as measured."""
     writes: WriteMemory = field(default_factory=WriteMemory)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -73,8 +76,8 @@ class Container:
         loops: list[tuple[str, Callable[[threading.Event], None]]] = []
         if "projections" in kinds:
             self._start_projections()
-            for follower in self.audit_followers:
-                follower.start()
+            if self.audit_followers:
+                self.audit_group.start()
             loops.append(("audit-chain", self._chain_forever))
         if "escrow" in kinds:
             self.escrow_follower.start()
@@ -101,14 +104,18 @@ class Container:
             self._lanes = LaneProcesses(lanes[1:])
             self._lanes.start()
 
+    @cached_property
+    def audit_group(self) -> FollowerGroup:
+        return FollowerGroup(self.audit_followers)
+
     def stop_workers(self) -> None:
         self._stop.set()
         if self._lanes is not None:
             self._lanes.stop()
         self.projections.stop()
         self.escrow_follower.stop()
-        for follower in self.audit_followers:
-            follower.stop()
+        if self.audit_followers:
+            self.audit_group.stop()
         for thread in self._threads:
             thread.join(timeout=10)
 
@@ -154,7 +161,10 @@ class Container:
                 self.marketplace,
                 self.db,
                 [f.name for f in self.audit_followers],
-                run_states={f.name: _state(f) for f in self.audit_followers},
+                run_states={
+                    f.name: RunState(self.audit_group.running, f.halted, f.last_error)
+                    for f in self.audit_followers
+                },
                 now=self.clock,
             )
             escrow = projection_status(

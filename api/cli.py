@@ -65,7 +65,8 @@ def _bar(name: str, done: int, total: int, rate: float) -> str:
 
 
 def projections_rebuild(args: argparse.Namespace) -> int:
-    from projections.rebuild import Progress, rebuild
+    from projections.follower_group import FollowerGroup, rebuild_group
+    from projections.rebuild import Progress
 
     def show(p: Progress) -> None:
         print(_bar(p.name, p.processed, p.total, p.events_per_second), end="", file=sys.stderr, flush=True)
@@ -84,7 +85,8 @@ def projections_rebuild(args: argparse.Namespace) -> int:
             )
             return 2
         if args.name:
-            report(rebuild(followers[args.name], show))
+            # A group of one: the same long pages, written behind on PostgreSQL, as the worker's.
+            report(rebuild_group(FollowerGroup([followers[args.name]]), show)[0])
             return 0
         # The read models in one pass over the log per lane (one read and decode per page), the
         # lanes in processes of their own on PostgreSQL; progress is the slowest model's, under
@@ -106,8 +108,9 @@ def projections_rebuild(args: argparse.Namespace) -> int:
             results = c.projections.rebuild(None, show_models)
         for result in results:
             report(result)
-        for follower in c.audit_followers:
-            report(rebuild(follower, show))
+        # One pass over the log for both.
+        for result in rebuild_group(FollowerGroup(c.audit_followers), show):
+            report(result)
     return 0
 
 

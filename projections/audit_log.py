@@ -343,6 +343,7 @@ class AuditIndex(BufferedReadModel):
     gig's employer and current claimant, which `audit_gigs` keeps as the log goes by."""
 
     name = "audit_index"
+    writes_behind = True
     tables = ("audit_index", "audit_gigs")
 
     def __init__(self, events: EventsTable) -> None:

@@ -197,6 +197,7 @@ class Ledger(BufferedReadModel):
     Each gig's book and payout row is folded in memory for the page and written once."""
 
     name = "ledger"
+    writes_behind = True
     tables = ("ledger_postings", "ledger_books", "ledger_payouts")
 
     def __init__(self, events: EventsTable) -> None:
