@@ -3,6 +3,7 @@ dropped afterwards, and ways of filling them with realistic gig lifecycles quick
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -11,6 +12,7 @@ from uuid import UUID, uuid4
 
 import psycopg
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
 
 from domain.marketplace import Marketplace
 from tests.conftest import FakeClock, postgres_env, sqlite_env, temporary_schema
@@ -78,7 +80,28 @@ def fill(app: Marketplace, events: int) -> int:
         if batch:
             app.recorder.insert_events(batch)
             written += len(batch)
+    settle(app)
     return app.recorder.max_notification_id() or 0
+
+
+def settle(app: Marketplace) -> None:
+    """Leave a freshly filled PostgreSQL log as a running system has it: vacuumed, analysed and
+    checkpointed. Otherwise whichever measurement comes first pays for the bulk load (hint bits,
+    autovacuum, a checkpoint of a gigabyte of WAL), and a million-event catch-up measured first
+    ran a quarter slower than the same replay measured after it."""
+    recorder = app.recorder
+    if not isinstance(recorder, PostgresApplicationRecorder):
+        return
+    table = f"{recorder.datastore.schema}.{recorder.events_table_name}"
+    with recorder.datastore.get_connection() as conn:
+        autocommit = conn.autocommit
+        conn.autocommit = True  # VACUUM cannot run in a transaction
+        try:
+            conn.execute(f"VACUUM (ANALYZE) {table}")
+            with contextlib.suppress(psycopg.Error):  # CHECKPOINT needs a superuser or pg_checkpoint
+                conn.execute("CHECKPOINT")
+        finally:
+            conn.autocommit = autocommit
 
 
 def marketplace(env: dict[str, str]) -> Marketplace:
