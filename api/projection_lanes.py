@@ -13,6 +13,7 @@ process, each other lane follows the log in a child process).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import queue
 from collections.abc import Callable, Iterator, Sequence
@@ -81,7 +82,9 @@ def _rebuild_lane(lane: list[str], out: Queue[Any]) -> None:
 def _follow_lane(lane: list[str], stop: EventType) -> None:
     with _running(lane) as chosen:
         chosen.start()
-        stop.wait()
+        # Ctrl-C reaches the whole process group: stop as the parent would have asked.
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
 
 
 class LaneProcesses:

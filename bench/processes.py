@@ -102,6 +102,11 @@ def child(
             if ready_url is not None:
                 _wait_until_up(proc, ready_url, timeout, errors)
             yield proc
+        except Exception as e:
+            # Whatever went wrong while it ran, what the process said is the first clue.
+            errors.seek(0)
+            e.add_note(f"{args[-1]}'s stderr, last lines:\n{errors.read()[-4000:].decode(errors='replace')}")
+            raise
         finally:
             stop(proc)
 
