@@ -165,8 +165,10 @@ class ReadModel:
 
 Key = tuple[Any, ...]
 _UNKNOWN: Any = object()
-CARRIED_ROWS = 10_000
-"""Rows a buffer keeps from page to page when writing behind, beyond those of the page in flight."""
+CARRIED_ROWS = 1_000
+"""Rows a buffer keeps from page to page when writing behind, beyond those of the page in flight
+(which it always keeps): a gig's events are close together in the log, so few older rows are
+touched again, and every row kept is memory (1,000 and 10,000 caught up equally fast)."""
 
 # The rows whose key is in a list: a list on PostgreSQL, a JSON array on SQLite.
 _ANY_OF = {
