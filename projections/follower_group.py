@@ -92,6 +92,9 @@ class FollowerGroup:
         starting afresh; one moved in the meantime (rebuilt, say) starts afresh."""
         self._serial_until = 0
         """Pages up to here go the serial way: a page written behind failed there."""
+        self.pages_failed = 0
+        """Pages the group could not apply as a whole (each handed to the followers alone, or
+        read again the serial way): zero in a healthy run."""
 
     @property
     def running(self) -> bool:
@@ -136,6 +139,7 @@ class FollowerGroup:
         try:
             self._apply(behind, page, end)
         except _FallBack as reason:
+            self.pages_failed += 1
             log.info("page after %s handed to each follower alone: %r", start, reason.__cause__)
             for follower in behind:
                 follower.step()
@@ -160,6 +164,7 @@ class FollowerGroup:
         try:
             flight.done.result()
         except Exception as e:
+            self.pages_failed += 1
             log.info("page written behind to %s failed, handed to each follower alone: %r", flight.end, e)
             self._forget(until=flight.end)
             for follower in flight.followers:
@@ -189,6 +194,7 @@ class FollowerGroup:
                     self._handle(follower, conn, events, gigs, after=after, carried=carried)
                     self._carried[follower.name] = end
         except Exception as e:
+            self.pages_failed += 1
             log.info("page to %s not handled for writing behind, going the serial way: %r", end, e)
             moved = self.land()
             self._forget(until=end)

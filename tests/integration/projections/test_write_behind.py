@@ -5,6 +5,7 @@ what the serial group builds, and every position must reach the head."""
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -13,9 +14,11 @@ import pytest
 
 from domain.marketplace import Marketplace
 from projections import read_model
+from projections.audit_log import AuditIndex, EventsTable
 from projections.database import Connection, Database
 from projections.follower import Follower
 from projections.follower_group import FollowerGroup, rebuild_group
+from projections.ledger import Ledger
 from projections.registry import MODELS
 from projections.wakeup import PollingWakeup
 from tests.conftest import FakeClock, database_for, postgres_env
@@ -74,10 +77,11 @@ def test_pages_written_behind_equal_the_serial_group(
     # A small memory limit makes every page drop the rows it may (the committed ones) and keep
     # those of the page in flight.
     monkeypatch.setattr(read_model, "CARRIED_ROWS", 40)
-    behind = group(pg_market, pg_db)
+    behind = group(pg_market, SlowCommits(pg_db))
     assert behind.write_behind
     assert behind.catch_up() > 0
     assert [f.position for f in behind.followers] == [logged] * len(MODELS)
+    assert behind.pages_failed == 0
     written_behind = snapshot(pg_db, TABLES)
     assert sum(len(rows) for rows in written_behind.values()) > EVENTS
     assert written_behind == serial_rebuild(pg_market, pg_db)
@@ -92,6 +96,28 @@ def test_a_rebuild_after_a_catch_up_starts_every_model_afresh(
     rebuild_group(behind)
     assert [f.position for f in behind.followers] == [logged] * len(MODELS)
     assert snapshot(pg_db, TABLES) == serial_rebuild(pg_market, pg_db)
+
+
+class SlowCommits:
+    """Every write transaction takes a while before it commits, so the next page is always
+    handled while its predecessor is still in flight (the case the carried rows are for)."""
+
+    def __init__(self, db: Database, seconds: float = 0.03) -> None:
+        self.db = db
+        self.dialect = db.dialect
+        self.seconds = seconds
+
+    @contextmanager
+    def transaction(self, *, pipeline: bool = False) -> Iterator[Connection]:
+        with self.db.transaction(pipeline=pipeline) as conn:
+            yield conn
+            time.sleep(self.seconds)
+
+    def read(self) -> Any:
+        return self.db.read()
+
+    def close(self) -> None:
+        self.db.close()
 
 
 class FailingOnce:
@@ -130,6 +156,7 @@ def test_a_page_that_fails_in_flight_is_taken_again_and_nothing_is_lost(
     failing.armed = True
     behind.catch_up()
     assert failing.transactions > fail_at
+    assert behind.pages_failed == 1
     assert [f.position for f in behind.followers] == [logged] * len(MODELS)
     assert all(f.halted is None for f in behind.followers)
     assert snapshot(pg_db, TABLES) == serial_rebuild(pg_market, pg_db)
@@ -164,3 +191,32 @@ def test_models_at_different_positions_catch_up_together(market: Market, db: Dat
     assert [f.position for f in ahead.followers] == [head] * len(MODELS)
     caught_up = snapshot(db, TABLES)
     assert caught_up == serial_rebuild(market, db)
+
+
+def test_the_ledger_and_the_audit_index_written_behind_equal_their_serial_group(
+    pg_market: Market, pg_db: Database, logged: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker follows these two as a group of their own, written behind like the read models."""
+    monkeypatch.setattr(read_model, "CARRIED_ROWS", 5)  # fewer rows than a page's gigs
+    events = EventsTable.of(pg_market.app)
+
+    def finance(write_behind: bool) -> FollowerGroup:
+        db = SlowCommits(pg_db) if write_behind else pg_db
+        followers = [
+            Follower(model, pg_market.app, db, wakeup=PollingWakeup(0.001), page_size=PAGE)
+            for model in (Ledger(events), AuditIndex(events))
+        ]
+        built = FollowerGroup(followers, page_size=PAGE, write_behind=write_behind)
+        built.prepare()
+        return built
+
+    behind = finance(write_behind=True)
+    assert behind.write_behind
+    behind.catch_up()
+    assert [f.position for f in behind.followers] == [logged, logged]
+    assert behind.pages_failed == 0
+    tables = [*Ledger.tables, *AuditIndex.tables]
+    written = snapshot(pg_db, tables)
+    assert all(written[table] for table in ("ledger_postings", "ledger_payouts", "audit_index"))
+    rebuild_group(finance(write_behind=False))
+    assert written == snapshot(pg_db, tables)
