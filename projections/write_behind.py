@@ -2,8 +2,9 @@
 
 Catching up, a group's page is Python on the follower's side (decoding, handlers) and then
 PostgreSQL's work on the server's side (COPY, upserts, index updates, commit), one after the
-other: each side idles half the time. Write-behind hands a handled page's writes to a thread of
-their own and handles the next page meanwhile, so the two overlap.
+other: each waits for the other (a third of the two cores sat idle during a catch-up). Write-behind
+hands a handled page's writes to a thread of their own and handles the next page meanwhile, so
+the two overlap.
 
 What keeps that correct:
 - Reads for the next page must see every earlier page. Pages commit in order, at most one is in
