@@ -21,20 +21,18 @@ import msgspec
 from eventsourcing.application import Application
 from eventsourcing.persistence import (
     ApplicationRecorder,
-    InterfaceError,
     Mapper,
-    OperationalError,
     StoredEvent,
 )
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
-from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from domain.gig import Gig
 from projections.columns import iso
 from projections.database import Connection, Database, Row
+from projections.log_pages import retried_read
 from projections.paging import InvalidQuery, checked_limit
 from projections.read_model import BufferedReadModel, NewRows, Rows, handles, iso_at, text_id
 
@@ -164,10 +162,6 @@ class LogReader(Protocol):
         ...
 
 
-# The library retries reads on a dropped connection; a page read here is as idempotent as its own.
-_retried = retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-
-
 class _PostgresLog:
     def __init__(self, recorder: PostgresApplicationRecorder) -> None:
         self.datastore = recorder.datastore
@@ -179,7 +173,7 @@ class _PostgresLog:
             " FROM {schema}.{table} WHERE notification_id > %s AND notification_id <= %s"
             " ORDER BY notification_id LIMIT %s"
         ).format(schema=Identifier(self.datastore.schema), table=Identifier(recorder.events_table_name))
-        self.page: Callable[[int, int, int], list[LogRow]] = _retried(self._page)
+        self.page: Callable[[int, int, int], list[LogRow]] = retried_read(self._page)
 
     def _page(self, after: int, stop: int, limit: int) -> list[LogRow]:
         with self.datastore.get_connection() as conn:

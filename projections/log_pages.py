@@ -20,6 +20,9 @@ from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
+retried_read = retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+"""The library's own retry for reading the log (a dropped connection): a page read is idempotent."""
+
 PageReader = Callable[[int, int, int, Sequence[str]], Sequence[Notification]]
 """(after, limit, stop, topics) → up to `limit` notifications with `after < id <= stop` of those
 topics (every topic when empty), in log order."""
@@ -44,8 +47,7 @@ class _PostgresPages:
         self._all: Composed = select + order
         self._of_topics: Composed = select + SQL(" AND topic = ANY(%s)") + order
 
-    # Retried like the library's own read: a page read is idempotent.
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @retried_read
     def __call__(self, after: int, limit: int, stop: int, topics: Sequence[str]) -> Sequence[Notification]:
         with self.datastore.get_connection() as conn:
             cursor = conn.cursor(row_factory=tuple_row, binary=True)

@@ -207,12 +207,12 @@ class Rows:
         self._flushed = []
         self._fresh = set()
 
-    def carry(self, limit: int | None = None) -> None:
+    def carry(self) -> None:
         """Start a page keeping the rows in memory: the last flush may not be committed yet, so
         its rows stay whatever the limit; beyond the limit every other row is dropped (those
         are committed, and read again when needed)."""
         self._dirty = {}
-        if len(self._rows) <= (CARRIED_ROWS if limit is None else limit):
+        if len(self._rows) <= CARRIED_ROWS:
             return
         self._rows = {key: self._rows[key] for key in self._flushed}
         # Another row with the same first key value may have been dropped: ask again.
