@@ -15,7 +15,6 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import ApplicationRecorder
 
 from domain.marketplace import Marketplace
-from projections import rebuild as rebuilding
 from projections.board import Board
 from projections.database import Database
 from projections.due_timers import DueTimers
@@ -145,7 +144,8 @@ class Projections:
             raise UnknownProjection(name)
         if name is None:
             return rebuild_group(self.group, progress)
-        return [rebuilding.rebuild(self.followers[name], progress)]
+        # A group of one: the same long pages, written behind on PostgreSQL, as every rebuild.
+        return rebuild_group(FollowerGroup([self.followers[name]]), progress)
 
 
 def build_projections(app: Application[Any], db: Database, **options: Any) -> Projections:
