@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from api import gc_tuning
+from api import runtime_tuning
 from api.bootstrap import bootstrap, composed
 from api.projection_lanes import LANES, lanes_for, rebuild_in_processes
 from api.settings import get_settings
@@ -253,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    gc_tuning.for_event_folding()
+    runtime_tuning.for_event_folding()
     run: Command = args.run
     try:
         return run(args)

@@ -27,7 +27,7 @@ from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event as EventType
 from typing import TYPE_CHECKING, Any
 
-from api import gc_tuning
+from api import runtime_tuning
 from projections.rebuild import Progress
 from projections.registry import Projections
 from projections.wakeup import PollingWakeup, Wakeup
@@ -71,7 +71,7 @@ def _running(lane: list[str], wakeup: Wakeup | None = None) -> Iterator[Projecti
     # Imported here: the composition root imports this module to start its lanes.
     from api.bootstrap import composed
 
-    gc_tuning.for_event_folding()  # a spawned process starts with the defaults
+    runtime_tuning.for_event_folding()  # a spawned process starts with the defaults
     with composed() as container:
         chosen = _lane(container, lane, wakeup)
         try:

@@ -19,7 +19,7 @@ from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
 
-from api import gc_tuning
+from api import runtime_tuning
 from bench.harness import Context, Figure, Target
 from bench.processes import ROOT, child, fairgig_env, process_env
 from bench.stores import backend, fill, marketplace
@@ -298,7 +298,7 @@ def cli_rebuild(ctx: Context, env: dict[str, str], head: int) -> Figure:
 
 def run(ctx: Context) -> list[Figure]:
     defaults = gc.get_threshold()
-    gc_tuning.for_event_folding()  # as the worker and the command line run
+    runtime_tuning.for_event_folding()  # as the worker and the command line run
     try:
         figures = measure("postgres", ctx, ctx.sizes.catch_up_events)
         figures += measure(

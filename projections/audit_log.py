@@ -313,9 +313,9 @@ _PAYMENTS_ACTS = (Gig.FundingRecorded, Gig.PayoutRecorded, Gig.PayoutFailed, Gig
 def actor_of(event: Any, employer_id: str | None, claimant_id: str | None) -> str | None:
     """Who did it, given who the gig's employer and claimant were just before the event."""
     if isinstance(event, Gig.DraftCreated):
-        return str(event.employer_id)
+        return text_id(event.employer_id)
     if isinstance(event, Gig.Claimed):
-        return str(event.student_id)
+        return text_id(event.student_id)
     if isinstance(event, _EMPLOYER_ACTS):
         return employer_id
     if isinstance(event, _CLAIMANT_ACTS):
@@ -371,9 +371,9 @@ class AuditIndex(BufferedReadModel):
         employer_id, claimant_id = row.get("employer_id"), row.get("claimant_id")
         actor = actor_of(event, employer_id, claimant_id)
         if isinstance(event, Gig.DraftCreated):
-            employer_id = str(event.employer_id)
+            employer_id = text_id(event.employer_id)
         elif isinstance(event, Gig.Claimed):
-            claimant_id = str(event.student_id)
+            claimant_id = text_id(event.student_id)
         elif isinstance(event, Gig.ClaimReleased):
             claimant_id = None
         self.gigs.put({"gig_id": gig_id, "employer_id": employer_id, "claimant_id": claimant_id})

@@ -120,7 +120,7 @@ class Board(BufferedReadModel):
             {
                 "gig_id": gig_id,
                 "doc_id": self._next_doc(conn),
-                "employer_id": str(event.employer_id),
+                "employer_id": text_id(event.employer_id),
                 **_brief_row(event.brief),
                 "listed": 0,
                 "posted_at": None,

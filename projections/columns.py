@@ -19,12 +19,17 @@ NEVER = "9999-12-31T23:59:59.999999Z"
 """Sorts after every real time: a missing deadline goes last in a soonest-first order."""
 
 
+_RFC3339 = msgspec.to_builtins
+
+
 def iso(moment: datetime) -> str:
     if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
-    # isoformat is twice as cheap as strftime and always writes four digits of year; with
-    # microseconds asked for, its first 26 characters are the fixed-width form before the zone.
-    return moment.isoformat(timespec="microseconds")[:26] + "Z"
+    # msgspec writes RFC 3339 ten times faster than isoformat (every event of a catch-up dates a
+    # row in each model), always with four digits of year and a Z; it leaves the fraction out
+    # when it is zero, which the fixed width puts back.
+    text: str = _RFC3339(moment)
+    return text if moment.microsecond else text[:19] + ".000000Z"
 
 
 def iso_or_none(moment: datetime | None) -> str | None:

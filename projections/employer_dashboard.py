@@ -56,7 +56,7 @@ class EmployerDashboard(BufferedReadModel):
         self.gigs.put(
             {
                 "gig_id": text_id(event.originator_id),
-                "employer_id": str(event.employer_id),
+                "employer_id": text_id(event.employer_id),
                 "status": "draft",
                 "title": event.brief.title,
                 **pay_columns(event.brief),

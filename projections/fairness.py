@@ -120,7 +120,7 @@ class FairnessModel(BufferedReadModel):
         self.gigs.put(
             {
                 "gig_id": text_id(event.originator_id),
-                "employer_id": str(event.employer_id),
+                "employer_id": text_id(event.employer_id),
                 "status": "draft",
                 **self._brief_columns(event),
             }

@@ -17,7 +17,7 @@ from uuid import UUID
 from domain.fairness import BehaviourAudit, FairnessPolicy
 from domain.fairness.behaviour import Fact
 from projections.database import Connection
-from projections.read_model import iso_at
+from projections.read_model import iso_at, text_id
 
 SEVERITY_LEVEL: Mapping[str, int] = {"info": 1, "warning": 2, "blocking": 3}
 """Severities as numbers, so "at least a warning" is a comparison in SQL and in Python."""
@@ -34,11 +34,11 @@ def fact_row(fact: Fact) -> dict[str, Any]:
     """The parameters of one `fairness_facts` insert (the employer is looked up by gig in SQL)."""
     number = _NUMBER_OF.get(fact.kind)
     return {
-        "gig_id": str(fact.originator_id),
+        "gig_id": text_id(fact.originator_id),
         "version": fact.originator_version,
         "kind": fact.kind,
         "at": iso_at(fact.timestamp),
-        "student_id": None if fact.student_id is None else str(fact.student_id),
+        "student_id": None if fact.student_id is None else text_id(fact.student_id),
         "number": None if number is None else int(getattr(fact, number)),
         "words": " ".join(sorted(fact.fingerprint)) if fact.kind in ("created", "edited") else None,
     }

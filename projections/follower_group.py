@@ -30,6 +30,7 @@ from eventsourcing.persistence import Notification
 from projections import tracking
 from projections.database import COPY_FROM_ROWS, Connection
 from projections.follower import Follower
+from projections.log_pages import ReadAhead
 from projections.read_model import PageGigs
 from projections.rebuild import Progress, reset
 from projections.write_behind import DeferredWrites, PageWriter, replay
@@ -85,6 +86,7 @@ class FollowerGroup:
         default = WRITE_BEHIND_PAGE_SIZE if self.write_behind else PAGE_SIZE
         self.page_size = default if page_size is None else page_size
         self._writer = PageWriter(self.db)
+        self._ahead = ReadAhead(self.pages)
         self._in_flight: _InFlight | None = None
         self._carried: dict[str, int] = {}
         """Model name → the position its memory is good for: the end of the page it last handled
@@ -124,13 +126,20 @@ class FollowerGroup:
             return self.land()
         behind = [f for f in active if reached(f) < head]
         topics = sorted(set().union(*(self._topics[f.name] for f in behind)))
-        page = self.pages(start, self.page_size, head, topics)
+        latest = head
+        ahead = self._ahead.take(start, self.page_size, topics)
+        if ahead is None:
+            page = self.pages(start, self.page_size, head, topics)
+        else:
+            page, head = ahead  # read up to the head of its time
         # A short page covered everything up to `head`, including events of other topics.
         end = head if len(page) < self.page_size else page[-1].id
         # A model already past the page (rebuilt models catching up behind it) sits it out: taking
         # part would move its position back to the page's end.
         behind = [f for f in behind if reached(f) < end]
         if self.write_behind and start >= self._serial_until and len(page) >= COPY_FROM_ROWS:
+            if len(page) == self.page_size:
+                self._ahead.request(end, self.page_size, latest, topics)
             return self._write_behind(behind, page, end)
         if self._in_flight is not None:
             # Followed live from here: land the page in flight and read again from what it left.
@@ -333,6 +342,7 @@ class FollowerGroup:
         if not self.running:
             self.land()
             self._writer.close()
+            self._ahead.close()
 
 
 def rebuild_group(group: FollowerGroup, progress: Callable[[Progress], None] | None = None) -> list[Progress]:

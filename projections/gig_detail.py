@@ -113,7 +113,7 @@ class GigDetail(BufferedReadModel):
         row: dict[str, Any] = dict.fromkeys(_GIG_COLUMNS)
         row.update(
             gig_id=text_id(event.originator_id),
-            employer_id=str(event.employer_id),
+            employer_id=text_id(event.employer_id),
             status="draft",
             version=event.originator_version,
             brief=brief_json(event.brief),
@@ -166,7 +166,7 @@ class GigDetail(BufferedReadModel):
             conn,
             event,
             status="claimed",
-            claimant_id=str(event.student_id),
+            claimant_id=text_id(event.student_id),
             claimed_at=iso_at(event.timestamp),
             claim_expires_at=iso(event.claim_expires_at),
         )
@@ -187,7 +187,7 @@ class GigDetail(BufferedReadModel):
             conn,
             event,
             "claim_released",
-            student_id=str(event.student_id),
+            student_id=text_id(event.student_id),
             how=how,
             reason=getattr(event, "reason", ""),
         )

@@ -119,21 +119,21 @@ def _settle(book: GigBook, event: Gig.Settled) -> list[Posting]:
 def post(book: GigBook, event: object) -> tuple[GigBook, list[Posting]]:
     """The postings one gig event makes, and what the fold must remember for the next one."""
     if isinstance(event, Gig.DraftCreated):
-        return replace(book, employer_id=str(event.employer_id)), []
+        return replace(book, employer_id=text_id(event.employer_id)), []
     if isinstance(event, Gig.Published):
         return replace(book, fee=event.fee), []
     if isinstance(event, Gig.Claimed):
-        return replace(book, student_id=str(event.student_id)), []
+        return replace(book, student_id=text_id(event.student_id)), []
     if isinstance(event, Gig.ClaimReleased):
         return replace(book, student_id=None), []
     if isinstance(event, Gig.FundingRecorded):
         return book, _charge(book, event)
     if isinstance(event, Gig.Cancelled) and event.student_id is not None:
-        book = replace(book, student_id=str(event.student_id))
+        book = replace(book, student_id=text_id(event.student_id))
     if isinstance(event, Gig.Settled):
         return book, _settle(book, event)
     if isinstance(event, Gig.PayoutRecorded):
-        who = str(event.student_id)
+        who = text_id(event.student_id)
         ref = event.transfer_ref
         return book, _move(payable("student", who), student(who), event.amount, "transfer", ref)
     if isinstance(event, Gig.StrayFundingRecorded):

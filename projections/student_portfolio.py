@@ -66,7 +66,7 @@ class StudentPortfolio(BufferedReadModel):
         self.gigs.put(
             {
                 "gig_id": text_id(event.originator_id),
-                "employer_id": str(event.employer_id),
+                "employer_id": text_id(event.employer_id),
                 "title": event.brief.title,
                 **pay_columns(event.brief),
                 "claimant_id": None,
@@ -79,7 +79,7 @@ class StudentPortfolio(BufferedReadModel):
 
     @handles(Gig.Claimed)
     def on_claimed(self, conn: Connection, event: Gig.Claimed) -> None:
-        student, gig_id, at = str(event.student_id), text_id(event.originator_id), iso_at(event.timestamp)
+        student, gig_id, at = text_id(event.student_id), text_id(event.originator_id), iso_at(event.timestamp)
         self._gig(conn, event, claimant_id=student)
         again = {
             "status": "claimed",
@@ -95,7 +95,7 @@ class StudentPortfolio(BufferedReadModel):
 
     @handles(*RELEASED_HOW)
     def on_claim_released(self, conn: Connection, event: Gig.ClaimReleased) -> None:
-        self._entry(conn, event, str(event.student_id), status=RELEASED_HOW[type(event)])
+        self._entry(conn, event, text_id(event.student_id), status=RELEASED_HOW[type(event)])
         self._gig(conn, event, claimant_id=None)
 
     @handles(Gig.Submitted)
@@ -114,16 +114,16 @@ class StudentPortfolio(BufferedReadModel):
     @handles(Gig.Cancelled)
     def on_cancelled(self, conn: Connection, event: Gig.Cancelled) -> None:
         if event.student_id is not None:
-            self._entry(conn, event, str(event.student_id), status="cancelled")
+            self._entry(conn, event, text_id(event.student_id), status="cancelled")
 
     @handles(Gig.PayoutRecorded)
     def on_payout(self, conn: Connection, event: Gig.PayoutRecorded) -> None:
-        row = self.entries.get(conn, text_id(event.originator_id), str(event.student_id))
+        row = self.entries.get(conn, text_id(event.originator_id), text_id(event.student_id))
         if row is not None:
             self._entry(
                 conn,
                 event,
-                str(event.student_id),
+                text_id(event.student_id),
                 paid_amount=row["paid_amount"] + event.amount.amount,
                 paid_at=iso_at(event.timestamp),
                 status="paid" if row["status"] == "approved" else row["status"],

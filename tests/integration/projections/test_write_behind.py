@@ -177,6 +177,27 @@ def test_groups_killed_while_pages_are_in_flight_converge_to_a_fresh_rebuild(
     assert snapshot(pg_db, TABLES) == serial_rebuild(pg_market, pg_db)
 
 
+def test_events_recorded_during_a_catch_up_are_applied_once_each(pg_market: Market, pg_db: Database) -> None:
+    """The next page is read ahead up to the head of its time; events recorded after that read
+    must come in the pages after it, none skipped and none applied twice."""
+    recording = stream(pg_market.app, EVENTS * 2, batch=30)
+    for _ in range(6):
+        next(recording)
+    behind = group(pg_market, pg_db)
+    head, steps_with_new_events = 0, 0
+    while True:
+        moved = behind.step()
+        recorded = next(recording, None)
+        head = recorded or head
+        steps_with_new_events += recorded is not None
+        if recorded is None and not moved:
+            break
+    assert steps_with_new_events > 5
+    assert [f.position for f in behind.followers] == [head] * len(MODELS)
+    assert behind.pages_failed == 0
+    assert snapshot(pg_db, TABLES) == serial_rebuild(pg_market, pg_db)
+
+
 def test_models_at_different_positions_catch_up_together(market: Market, db: Database) -> None:
     """One model already half-way: a gig it has seen created must be read back from its rows,
     not taken for one the page creates."""
