@@ -297,7 +297,7 @@ def cli_rebuild(ctx: Context, env: dict[str, str], head: int) -> Figure:
 
 
 def run(ctx: Context) -> list[Figure]:
-    defaults = gc.get_threshold()
+    defaults, interval = gc.get_threshold(), sys.getswitchinterval()
     runtime_tuning.for_event_folding()  # as the worker and the command line run
     try:
         figures = measure("postgres", ctx, ctx.sizes.catch_up_events)
@@ -306,6 +306,7 @@ def run(ctx: Context) -> list[Figure]:
         )
     finally:
         gc.set_threshold(*defaults)
+        sys.setswitchinterval(interval)
     for f in figures:
         if f.note:
             ctx.notes.append(f"{f.backend} {f.what}: {f.note}")
