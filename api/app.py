@@ -65,7 +65,9 @@ def create_app(container: Container) -> Litestar:
         middleware=[
             REQUESTS.middleware,
             DefineMiddleware(
-                IdempotencyMiddleware, store=IdempotencyStore(container.db), max_body_bytes=max_body
+                IdempotencyMiddleware,
+                store=IdempotencyStore(container.db, clock=container.clock),
+                max_body_bytes=max_body,
             ),
         ],
         on_app_init=[auth.on_app_init, keep_container],

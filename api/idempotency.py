@@ -1,47 +1,111 @@
 """Idempotency-Key for every POST, stored durably: a repeat with the same key and body replays the
 first response (even after a restart); the same key with another body is refused (422); a repeat
-while the first is still running gets 409 rather than running twice."""
+while the first is still running gets 409 rather than running twice.
+
+Keys do not live for ever. An answer is kept for `RETENTION` (a day, as Stripe keeps its keys):
+long enough for any client's retries, and the table no longer grows with every POST ever made; a
+key used again after that runs as new. A key still without an answer after `IN_FLIGHT_LIMIT` was
+left by a request whose server died mid-way (a finished or failed request always stores or
+releases its key): a retry takes it over instead of getting 409 for ever. Expired keys are
+deleted by the API processes themselves, at most once per `SWEEP_EVERY` each.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
 from anyio.to_thread import run_sync
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from projections.database import Database
+from domain.clock import Clock
+from projections.columns import iso
+from projections.database import Connection, Database
+
+RETENTION = timedelta(hours=24)
+IN_FLIGHT_LIMIT = timedelta(minutes=5)
+SWEEP_EVERY = timedelta(hours=1)
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS idempotency_keys ("
     " scope_key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, status INTEGER,"
-    " headers TEXT, body BYTEA)"
+    " headers TEXT, body BYTEA, created_at TEXT NOT NULL DEFAULT '')"
 )
+# Keys stored before keys expired have no time: '' sorts before every time, so they go first.
+_ADD_CREATED_AT = "ALTER TABLE idempotency_keys ADD COLUMN created_at TEXT NOT NULL DEFAULT ''"
+_INDEX = "CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at)"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 class IdempotencyStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Clock = _now,
+        retention: timedelta = RETENTION,
+        in_flight_limit: timedelta = IN_FLIGHT_LIMIT,
+    ) -> None:
         self.db = db
+        self.clock = clock
+        self.retention = retention
+        self.in_flight_limit = in_flight_limit
+        self._next_sweep: datetime | None = None
         with db.transaction() as conn:
             if db.dialect == "postgres":
                 # Server workers start together; CREATE TABLE IF NOT EXISTS is not safe to race.
                 conn.execute("SELECT pg_advisory_xact_lock(hashtext('fairgig.idempotency_keys'))")
             conn.execute(_SCHEMA if db.dialect == "postgres" else _SCHEMA.replace("BYTEA", "BLOB"))
+            if not _has_created_at(conn, db.dialect):
+                conn.execute(_ADD_CREATED_AT)
+            conn.execute(_INDEX)
 
     def begin(self, scope_key: str, request_hash: str) -> dict[str, Any] | None:
-        """Claim the key, or return the row already holding it."""
+        """Claim the key (None: run the request), or return the row holding it."""
+        now = self.clock()
+        if self._next_sweep is None or now >= self._next_sweep:
+            self.sweep(now)
+            self._next_sweep = now + SWEEP_EVERY
+        claim = {"k": scope_key, "h": request_hash, "at": iso(now)}
         with self.db.transaction() as conn:
+            # ON CONFLICT: two first requests with one key at once get one claim and one 409, not a
+            # unique violation.
+            if conn.fetchone(
+                "INSERT INTO idempotency_keys (scope_key, request_hash, created_at) VALUES (:k, :h, :at)"
+                " ON CONFLICT (scope_key) DO NOTHING RETURNING scope_key",
+                claim,
+            ):
+                return None
             row = conn.fetchone(
-                "SELECT request_hash, status, headers, body FROM idempotency_keys WHERE scope_key = :k",
+                "SELECT request_hash, status, headers, body, created_at FROM idempotency_keys"
+                " WHERE scope_key = :k",
                 {"k": scope_key},
             )
-            if row is None:
-                conn.execute(
-                    "INSERT INTO idempotency_keys (scope_key, request_hash) VALUES (:k, :h)",
-                    {"k": scope_key, "h": request_hash},
-                )
-            return dict(row) if row is not None else None
+            if row is None or not self._lapsed(row, now):
+                return dict(row) if row is not None else None
+            # Taken over only if nobody else took it over first (the time is the row's version).
+            taken = conn.fetchone(
+                "UPDATE idempotency_keys SET request_hash = :h, status = NULL, headers = NULL,"
+                " body = NULL, created_at = :at WHERE scope_key = :k AND created_at = :was"
+                " RETURNING scope_key",
+                {**claim, "was": row["created_at"]},
+            )
+            return None if taken else {**row, "status": None}
+
+    def _lapsed(self, row: dict[str, Any], now: datetime) -> bool:
+        limit = self.in_flight_limit if row["status"] is None else self.retention
+        return bool(row["created_at"] < iso(now - limit))
+
+    def sweep(self, now: datetime | None = None) -> None:
+        """Delete the answers kept longer than the retention."""
+        cutoff = iso((now or self.clock()) - self.retention)
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM idempotency_keys WHERE created_at < :cutoff", {"cutoff": cutoff})
 
     def finish(self, scope_key: str, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
         with self.db.transaction() as conn:
@@ -53,6 +117,19 @@ class IdempotencyStore:
     def abandon(self, scope_key: str) -> None:
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM idempotency_keys WHERE scope_key = :k", {"k": scope_key})
+
+
+def _has_created_at(conn: Connection, dialect: str) -> bool:
+    if dialect == "postgres":
+        found = conn.fetchone(
+            "SELECT 1 AS found FROM information_schema.columns WHERE table_schema = current_schema()"
+            " AND table_name = 'idempotency_keys' AND column_name = 'created_at'"
+        )
+    else:
+        found = conn.fetchone(
+            "SELECT 1 AS found FROM pragma_table_info('idempotency_keys') WHERE name = 'created_at'"
+        )
+    return found is not None
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
