@@ -16,7 +16,8 @@ from tests.conftest import FakeClock
 
 def stored(db: Database) -> list[str]:
     with db.read() as conn:
-        return [str(r["scope_key"]) for r in conn.fetchall("SELECT scope_key FROM idempotency_keys ORDER BY 1")]
+        rows = conn.fetchall("SELECT scope_key FROM idempotency_keys ORDER BY scope_key")
+    return [str(r["scope_key"]) for r in rows]
 
 
 @pytest.fixture
