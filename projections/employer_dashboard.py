@@ -9,6 +9,7 @@ from domain.gig import Gig
 from projections.columns import pay_columns
 from projections.database import Connection, Database
 from projections.gig_states import RELEASED_HOW, SETTLED, status_after
+from projections.paging import InvalidQuery, checked_limit, decode_cursor, encode_cursor
 from projections.read_model import BufferedReadModel, Dialect, PoisonPolicy, Rows, handles, iso_at, text_id
 
 _COLUMNS = (
@@ -40,6 +41,9 @@ class EmployerDashboard(BufferedReadModel):
             " platform_settled BIGINT NOT NULL, version BIGINT NOT NULL, updated_at TEXT NOT NULL)",
             "CREATE INDEX IF NOT EXISTS employer_gigs_by_status ON employer_gigs"
             " (employer_id, status, updated_at)",
+            # The employer's list, newest change first, a page at a time (keyset on these columns).
+            "CREATE INDEX IF NOT EXISTS employer_gigs_by_change ON employer_gigs"
+            " (employer_id, updated_at, gig_id)",
         ]
 
     def _update(self, conn: Connection, event: Any, **values: Any) -> None:
@@ -133,30 +137,62 @@ def _gig(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def employer_gigs(db: Database, employer_id: str, status: str | None = None) -> list[dict[str, Any]]:
-    """The employer's gigs, most recently changed first, optionally of one status."""
-    where = "employer_id = :employer_id" + ("" if status is None else " AND status = :status")
+def employer_gigs(
+    db: Database,
+    employer_id: str,
+    status: str | None = None,
+    *,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the employer's gigs, most recently changed first (ties by id), optionally of
+    one status, and the cursor of the next page (None on the last)."""
+    size = checked_limit(limit)
+    where = ["employer_id = :employer_id"]
+    params: dict[str, Any] = {"employer_id": employer_id, "status": status, "limit": size + 1}
+    if status is not None:
+        where.append("status = :status")
+    if cursor:
+        at, last_id = decode_cursor(cursor, 2)
+        if not (isinstance(at, str) and isinstance(last_id, str)):
+            raise InvalidQuery("the cursor is not one this server issued", field="cursor")
+        where.append("(updated_at < :at OR (updated_at = :at AND gig_id > :last_id))")
+        params.update(at=at, last_id=last_id)
     with db.read() as conn:
         rows = conn.fetchall(
-            f"SELECT * FROM employer_gigs WHERE {where} ORDER BY updated_at DESC, gig_id",
-            {"employer_id": employer_id, "status": status},
+            f"SELECT * FROM employer_gigs WHERE {' AND '.join(where)}"
+            " ORDER BY updated_at DESC, gig_id LIMIT :limit",
+            params,
         )
-    return [_gig(row) for row in rows]
+    page = rows[:size]
+    if len(rows) <= size:
+        return [_gig(row) for row in page], None
+    return [_gig(row) for row in page], encode_cursor(page[-1]["updated_at"], page[-1]["gig_id"])
 
 
 def employer_dashboard(db: Database, employer_id: str) -> dict[str, Any]:
-    """Counts by status, money committed per currency (charged and still held), awaiting review."""
-    by_status: dict[str, int] = {}
-    committed: dict[str, dict[str, int]] = {}
-    for gig in employer_gigs(db, employer_id):
-        by_status[gig["status"]] = by_status.get(gig["status"], 0) + 1
-        if gig["charged"]["amount"]:
-            money = committed.setdefault(gig["charged"]["currency"], {"charged": 0, "held": 0})
-            money["charged"] += gig["charged"]["amount"]
-            money["held"] += gig["held"]["amount"]
+    """Counts by status, money committed per currency (charged and still held), awaiting review:
+    summed by the database over all the employer's gigs, however many pages they fill."""
+    with db.read() as conn:
+        counts = conn.fetchall(
+            "SELECT status, COUNT(*) AS n FROM employer_gigs WHERE employer_id = :e GROUP BY status",
+            {"e": employer_id},
+        )
+        money = conn.fetchall(
+            "SELECT currency, SUM(charged) AS charged,"
+            " SUM(charged - paid_to_student - refunded - platform_settled) AS held"
+            " FROM employer_gigs WHERE employer_id = :e AND charged <> 0"
+            " GROUP BY currency ORDER BY currency",
+            {"e": employer_id},
+        )
+    by_status = {str(row["status"]): int(row["n"]) for row in counts}
     return {
         "employer_id": employer_id,
         "by_status": by_status,
-        "committed": [{"currency": c, **amounts} for c, amounts in sorted(committed.items())],
+        # SUM of BIGINT is NUMERIC on PostgreSQL: back to plain integers of minor units.
+        "committed": [
+            {"currency": row["currency"], "charged": int(row["charged"]), "held": int(row["held"])}
+            for row in money
+        ],
         "awaiting_review": by_status.get("submitted", 0),
     }

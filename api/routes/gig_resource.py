@@ -95,13 +95,19 @@ class GigController(Controller):
 
     @get("/employers/me/gigs", operation_id="listMyGigs", sync_to_thread=True, guards=[requires("employer")])
     def my_gigs(
-        self, request: Request[Any, Any, Any], container: Container, status: str | None = None
+        self,
+        request: Request[Any, Any, Any],
+        container: Container,
+        status: str | None = None,
+        limit: Limit = None,
+        cursor: str | None = None,
     ) -> Response[dict[str, Any]]:
         stale = wait_for_own_writes(request, container)
         me = str(principal_of(request).account_id)
+        items, next_cursor = employer_gigs(container.db, me, status, limit=limit, cursor=cursor)
         body = {
-            "items": employer_gigs(container.db, me, status),
-            "next_cursor": None,
+            "items": items,
+            "next_cursor": next_cursor,
             "dashboard": employer_dashboard(container.db, me),
         }
         return Response(body, headers=stale)
