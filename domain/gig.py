@@ -84,6 +84,7 @@ class Gig(Aggregate):
         self.payout_failures: list[dict[str, Any]] = []
         self.stray_payments: dict[str, Money] = {}
         self.stray_refunds: dict[str, str] = {}
+        self.funding_declines: list[dict[str, Any]] = []
 
     # ---- creation and drafting -------------------------------------------------------------
 
@@ -166,6 +167,38 @@ class Gig(Aggregate):
             gig.charged = self.amount
             gig.payment_ref = self.payment_ref
             gig.funding_expires_at = None
+
+    def record_funding_decline(
+        self, actor: Actor, payment_ref: str, notice_ref: str, code: str, reason: str, now: datetime
+    ) -> None:
+        """The employer's payment was declined (a card refused, say). The gig still awaits its
+        charge, which the employer may try again; the decline is recorded so that they are told.
+        `notice_ref` names the gateway's notice: the same notice twice is recorded once. A decline
+        of a gig no longer awaiting its charge (paid by another attempt, cancelled) tells nobody
+        anything and is not recorded."""
+        self._require_system(actor, "payments")
+        if self.status is not Status.AWAITING_FUNDING:
+            return
+        if any(d["notice"] == notice_ref for d in self.funding_declines):
+            return
+        self.trigger_event(
+            self.FundingDeclined,
+            timestamp=now,
+            payment_ref=payment_ref,
+            notice_ref=notice_ref,
+            failure_code=code,
+            reason=reason,
+        )
+
+    class FundingDeclined(Aggregate.Event):
+        payment_ref: str
+        notice_ref: str
+        failure_code: str
+        reason: str
+
+        def apply(self, gig: Any) -> None:
+            decline = {"at": self.timestamp, "notice": self.notice_ref, "code": self.failure_code}
+            gig.funding_declines.append({**decline, "reason": self.reason})
 
     def expire_funding(self, actor: Actor, now: datetime) -> None:
         self._require_clock(actor)

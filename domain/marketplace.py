@@ -348,6 +348,15 @@ class Marketplace(Application[UUID]):
             gig_id, None, lambda g, now: g.record_funding(PAYMENTS, payment_ref, amount, now)
         )
 
+    def record_funding_decline(
+        self, gig_id: UUID, payment_ref: str, notice_ref: str, code: str, reason: str
+    ) -> Receipt:
+        return self._command(
+            gig_id,
+            None,
+            lambda g, now: g.record_funding_decline(PAYMENTS, payment_ref, notice_ref, code, reason, now),
+        )
+
     def record_payout(self, gig_id: UUID, transfer_ref: str, amount: Money) -> Receipt:
         return self._command(
             gig_id, None, lambda g, now: g.record_payout(PAYMENTS, transfer_ref, amount, now, self.policy)

@@ -69,7 +69,12 @@ class WebhookInbox:
             except (GigNotFound, ValueError):
                 log.warning("funding %s names no gig of ours (%s)", event.payment_ref, event.gig_id)
         elif isinstance(event, FundingFailed):
-            log.info("funding %s for gig %s failed: %s", event.payment_ref, event.gig_id, event.code)
+            try:
+                self.escrow.marketplace.record_funding_decline(
+                    UUID(event.gig_id), event.payment_ref, event.event_id, event.code, event.reason
+                )
+            except (GigNotFound, ValueError):
+                log.warning("declined funding %s names no gig of ours (%s)", event.payment_ref, event.gig_id)
         elif isinstance(event, PayoutAccountUpdated):
             self._account_updated(event)
 

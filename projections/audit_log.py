@@ -307,7 +307,9 @@ _EMPLOYER_ACTS = (
     Gig.Approved, Gig.Rejected, Gig.Cancelled,
 )  # fmt: skip
 _CLAIMANT_ACTS = (Gig.Withdrawn, Gig.CheckedIn, Gig.Submitted, Gig.Disputed)
-_PAYMENTS_ACTS = (Gig.FundingRecorded, Gig.PayoutRecorded, Gig.PayoutFailed, Gig.RefundRecorded)
+_PAYMENTS_ACTS = (
+    Gig.FundingRecorded, Gig.FundingDeclined, Gig.PayoutRecorded, Gig.PayoutFailed, Gig.RefundRecorded,
+)  # fmt: skip
 
 
 def actor_of(event: Any, employer_id: str | None, claimant_id: str | None) -> str | None:

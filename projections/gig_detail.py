@@ -288,6 +288,12 @@ class GigDetail(BufferedReadModel):
             )
         self._entry(conn, event, "payout", ref=event.transfer_ref, amount=event.amount.amount)
 
+    @handles(Gig.FundingDeclined)
+    def on_funding_declined(self, conn: Connection, event: Gig.FundingDeclined) -> None:
+        self._update(conn, event)
+        why = {"code": event.failure_code, "reason": event.reason}
+        self._entry(conn, event, "funding_declined", ref=event.payment_ref, **why)
+
     @handles(Gig.PayoutFailed)
     def on_payout_failed(self, conn: Connection, event: Gig.PayoutFailed) -> None:
         self._update(conn, event)

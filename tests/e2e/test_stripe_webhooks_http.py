@@ -201,3 +201,27 @@ def test_a_gig_goes_from_funding_to_paid_through_stripe_with_one_transfer(stripe
     assert stripe.count("transfer") == 1
     assert [(t["amount"], t["transfer_group"]) for t in transfers] == [(40_000, gig_id)]
     assert len(app.events_of(gig_id, "PayoutRecorded")) == 1
+
+
+def test_a_declined_payment_is_shown_to_the_employer_and_the_gig_can_still_be_paid(
+    stripe_app: StripeApp,
+) -> None:
+    app = stripe_app
+    employer, _ = sign_up(app.api, "employer")
+    gig_id, intent = _awaiting_funding(app, employer)
+    assert app.stripe.pay(intent, decline=True)["status"] == "requires_payment_method"
+    notice = app.stripe.signed_event(app.event("payment_intent.payment_failed", intent)["id"])
+
+    deliveries = [app.deliver(*notice) for _ in range(2)]
+
+    assert [r.json()["acted"] for r in deliveries] == [True, False]
+    gig = app.gig(gig_id, employer)
+    assert gig["status"] == "awaiting_funding"
+    [declined] = [h for h in gig["history"] if h["kind"] == "funding_declined"]
+    assert (declined["ref"], declined["code"]) == (intent, "card_declined")
+    assert declined["reason"]
+    assert len(app.events_of(gig_id, "FundingDeclined")) == 1
+
+    app.stripe.pay(intent)  # another card, the same PaymentIntent
+    app.deliver(*app.stripe.signed_event(app.event("payment_intent.succeeded", intent)["id"]))
+    assert app.gig(gig_id, employer)["status"] == "posted"
