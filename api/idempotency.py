@@ -13,7 +13,7 @@ deleted by the API processes themselves, at most once per `SWEEP_EVERY` each.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -38,16 +38,12 @@ _ADD_CREATED_AT = "ALTER TABLE idempotency_keys ADD COLUMN created_at TEXT NOT N
 _INDEX = "CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at)"
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class IdempotencyStore:
     def __init__(
         self,
         db: Database,
         *,
-        clock: Clock = _now,
+        clock: Clock,
         retention: timedelta = RETENTION,
         in_flight_limit: timedelta = IN_FLIGHT_LIMIT,
     ) -> None:

@@ -14,6 +14,7 @@ from litestar.testing import TestClient
 
 from api.idempotency import IdempotencyMiddleware, IdempotencyStore
 from projections.database import SQLiteDatabase
+from tests.conftest import FakeClock
 
 _runs = itertools.count(1)
 
@@ -37,7 +38,8 @@ def db(tmp_path: Path) -> Iterator[SQLiteDatabase]:
 
 @pytest.fixture
 def client(db: SQLiteDatabase) -> Iterator[TestClient[Litestar]]:
-    middleware = DefineMiddleware(IdempotencyMiddleware, store=IdempotencyStore(db), max_body_bytes=1024)
+    store = IdempotencyStore(db, clock=FakeClock())
+    middleware = DefineMiddleware(IdempotencyMiddleware, store=store, max_body_bytes=1024)
     app = Litestar(route_handlers=[read_tick, write_tick], middleware=[middleware])
     with TestClient(app) as c:
         yield c
