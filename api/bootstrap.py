@@ -32,6 +32,7 @@ from projections import audit_chain
 from projections.audit_log import AuditIndex, EventsTable
 from projections.database import Database, PostgresDatabase, SQLiteDatabase
 from projections.fairness import FairnessModel
+from projections.fairness_fold import FactFold
 from projections.follower import Follower
 from projections.follower_group import PAGE_SIZE, FollowerGroup
 from projections.ledger import Ledger
@@ -107,6 +108,11 @@ class Container:
     @cached_property
     def audit_group(self) -> FollowerGroup:
         return FollowerGroup(self.audit_followers)
+
+    @cached_property
+    def fact_fold(self) -> FactFold:
+        """The whole fairness report's fold, kept from request to request (made on first use)."""
+        return FactFold(self.fairness.policy)
 
     def stop_workers(self) -> None:
         self._stop.set()

@@ -16,8 +16,9 @@ in step with them, and a schema change whenever a rule changes. Facts are append
 write (a page's facts go in one batch, with one read of MAX(seq) per page), readable by an
 auditor, and any rule (or a changed policy) is applied to the whole history by the next query.
 Every rule's state is per employer, so a report for one employer, and one gig's flags, fold only
-that employer's facts; the full report folds all of them (timings in docs/fairness.md).
-Nothing is held in memory between queries, so a restart loses nothing.
+that employer's facts; the full report is served from a fold each API process keeps and advances
+by the facts stored since (`projections.fairness_fold`; timings in docs/fairness.md), which a
+restarted process builds again from the table: nothing is lost.
 
 `seq` counts on from MAX(seq) inside the follower's transaction rather than a database sequence: it is then
 gap-free and identical after a crash-and-resume and after a rebuild (a PostgreSQL sequence is not

@@ -76,17 +76,26 @@ class FactDecoder:
         return Fact(kind, gig_id, row["version"], at, student_paid=bool(number))
 
 
+_SELECT = "SELECT seq, gig_id, version, employer_id, kind, at, student_id, number, words FROM fairness_facts"
+
+
 def load_facts(conn: Connection, employer_id: str | None = None) -> list[Fact]:
     """Every stored fact in log order, or only those of one employer's gigs."""
-    columns = "SELECT gig_id, version, employer_id, kind, at, student_id, number, words FROM fairness_facts"
     if employer_id is None:
-        rows = conn.fetchall(f"{columns} ORDER BY seq")
+        rows = conn.fetchall(f"{_SELECT} ORDER BY seq")
     else:
         rows = conn.fetchall(
-            f"{columns} WHERE employer_id = :employer_id ORDER BY seq", {"employer_id": employer_id}
+            f"{_SELECT} WHERE employer_id = :employer_id ORDER BY seq", {"employer_id": employer_id}
         )
     decoder = FactDecoder()
     return [decoder.fact(row) for row in rows]
+
+
+def facts_after(conn: Connection, seq: int) -> tuple[list[Fact], int]:
+    """The facts stored after `seq`, in log order, and the `seq` of the last (`seq` if none)."""
+    rows = conn.fetchall(f"{_SELECT} WHERE seq > :seq ORDER BY seq", {"seq": seq})
+    decoder = FactDecoder()
+    return [decoder.fact(row) for row in rows], int(rows[-1]["seq"]) if rows else seq
 
 
 def fold(facts: Iterable[Fact], policy: FairnessPolicy | None = None) -> BehaviourAudit:

@@ -8,6 +8,7 @@ worst first (blocking, then warning, then info), then by id, with keyset paginat
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -16,6 +17,7 @@ from domain.fairness import FairnessPolicy, Flag
 from projections.columns import from_json
 from projections.database import Connection, Database, Row
 from projections.fairness_facts import SEVERITY_LEVEL, fold, load_facts
+from projections.fairness_fold import FactFold
 from projections.paging import InvalidQuery, checked_limit, decode_cursor, encode_cursor
 
 FlagDict = dict[str, Any]
@@ -84,17 +86,22 @@ def fairness_report(
     limit: int | None = None,
     cursor: str | None = None,
     policy: FairnessPolicy | None = None,
+    kept: FactFold | None = None,
 ) -> dict[str, Any]:
     """`GET /audit/fairness`: flagged gigs, worst first, with every flag at `severity` or above,
     and (on the first page only, as they are one summary per employer rather than per gig) the
     employers' scores and flags. `employer` narrows both to one employer, whose score is then
-    listed even when it has no flags."""
+    listed even when it has no flags. `kept`: the process's fold of every fact, advanced rather
+    than folded afresh for a report over every employer (its policy is the one judged)."""
     minimum = severity_level(severity)
     employer_id = _employer_key(employer)
     size = checked_limit(limit)
     after = _cursor_after(cursor)
-    with db.read() as conn:
-        audit = fold(load_facts(conn, employer_id), policy)
+    with db.read() as conn, ExitStack() as held:
+        if kept is not None and employer_id is None:
+            audit = held.enter_context(kept.current(conn))
+        else:
+            audit = fold(load_facts(conn, employer_id), policy)
         from_log: dict[str, list[FlagDict]] = {}
         for gig, found in audit.flags(now).items():
             if listed := _at_least(found, minimum):
@@ -120,6 +127,8 @@ def fairness_report(
         briefs = _rows_by_id(
             conn, "gig_id, brief_flags", [g for _, g in page if gigs[g]["brief_worst"] >= minimum]
         )
+        # Judged while the fold is held: a kept fold moves on once it is let go.
+        scores = list(audit.employer_scores(now).values()) if after is None else []
     items = []
     for negative_level, gig_id in page:
         row = gigs[gig_id]
@@ -135,12 +144,11 @@ def fairness_report(
             "flags": _worst_first(flags),
         })
     employers = []
-    if after is None:
-        for score in audit.employer_scores(now).values():
-            listed = _at_least(score.flags, minimum)
-            if listed or employer_id is not None:
-                employers.append({**score.to_dict(), "flags": _worst_first(listed)})
-        employers.sort(key=lambda e: (e["score"], e["employer_id"]))
+    for score in scores:
+        listed = _at_least(score.flags, minimum)
+        if listed or employer_id is not None:
+            employers.append({**score.to_dict(), "flags": _worst_first(listed)})
+    employers.sort(key=lambda e: (e["score"], e["employer_id"]))
     last = page[-1] if page else None
     return {
         "items": items,

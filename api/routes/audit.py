@@ -103,6 +103,7 @@ class AuditController(Controller):
             limit=limit,
             cursor=cursor,
             policy=container.fairness.policy,
+            kept=container.fact_fold,
         )
 
     @get("/gigs/{gig_id:str}/history", operation_id="getGigHistory", sync_to_thread=True)

@@ -3,6 +3,7 @@ and one gig's flags read from the projection, a rebuild from zero compared with 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from domain.fairness import audit_brief
 from domain.fairness.wage_data import default_wage_table
 from domain.marketplace import Receipt
 from projections.database import Database
+from projections.fairness_fold import FactFold
 from projections.fairness_report import fairness_report, gig_fairness
 from projections.fairness_table import main_report
 from projections.paging import InvalidQuery
@@ -54,8 +56,16 @@ def rules(flags: list[dict[str, Any]]) -> set[str]:
     return {f["rule"] for f in flags}
 
 
+_KEPT: weakref.WeakKeyDictionary[Database, FactFold] = weakref.WeakKeyDictionary()
+
+
 def report(db: Database, now: datetime, **query: Any) -> dict[str, Any]:
-    return fairness_report(db, now=now, **query)
+    """The report folded afresh; each call also checks that a fold kept across the test's calls,
+    as the API keeps one, gives the same report."""
+    fresh = fairness_report(db, now=now, **query)
+    kept = _KEPT.setdefault(db, FactFold())
+    assert fairness_report(db, now=now, kept=kept, **query) == fresh
+    return fresh
 
 
 def items_by_gig(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -320,3 +330,31 @@ def test_the_text_report_lists_employers_and_flagged_gigs(
     assert str(gigs["info"]) not in text
     empty = main_report(db, market.clock(), severity="blocking", employer=str(uuid4()))
     assert "no flagged gigs" in empty
+
+
+def test_a_kept_fold_takes_only_the_facts_stored_since_and_starts_afresh_when_they_shrink(
+    market: Market, db: Database, fairness: Projections
+) -> None:
+    kept = FactFold()
+    cancel_claimed_gigs(market, 2)
+    fairness.catch_up()
+    now = market.clock()
+    assert fairness_report(db, now=now, kept=kept)["employers"] == []
+    first = kept.seen
+    assert first > 0
+
+    cancel_claimed_gigs(market, 1)  # the third cancellation makes a pattern
+    fairness.catch_up()
+    now = market.clock()
+    grown = fairness_report(db, now=now, kept=kept)
+    assert kept.seen > first
+    assert grown == fairness_report(db, now=now)
+    assert [e["employer_id"] for e in grown["employers"]] == [str(market.employer.user_id)]
+
+    # A rebuild under way: the table holds fewer facts than the fold has seen.
+    with db.transaction() as conn:
+        conn.execute("DELETE FROM fairness_facts WHERE seq > :seq", {"seq": first})
+    shrunk = fairness_report(db, now=now, kept=kept)
+    assert kept.seen == first
+    assert shrunk == fairness_report(db, now=now)
+    assert shrunk["employers"] == []
