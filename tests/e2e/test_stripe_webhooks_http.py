@@ -50,6 +50,13 @@ class StripeApp:
         items: list[dict[str, Any]] = res.json()["items"]
         return items
 
+    def recorded_since(self, position: int) -> list[tuple[str, str]]:
+        """(gig, event type) of every event after `position`: what a failed check should show."""
+        res = self.api.client.get(
+            "/audit/events", params={"after": position}, headers=waiting(self.auditor, self.api.log_head())
+        )
+        return [(e["gig_id"], e["type"]) for e in res.json()["items"]]
+
     def gig(self, gig_id: str, who: dict[str, str]) -> dict[str, Any]:
         res = self.api.client.get(f"/gigs/{gig_id}", headers=waiting(who, self.api.log_head()))
         assert res.status_code == 200, res.text
@@ -165,7 +172,7 @@ def test_an_unverifiable_delivery_is_refused_and_changes_nothing(stripe_app: Str
     assert res.status_code == 400
     assert res.headers["content-type"].startswith("application/problem+json")
     assert res.json()["status"] == 400 and res.json()["code"] and res.json()["detail"]
-    assert app.api.log_head() == head
+    assert app.api.log_head() == head, f"recorded since the delivery: {app.recorded_since(head)}"
     assert app.gig(gig_id, employer)["status"] == "awaiting_funding"
     # The genuine delivery still works afterwards: the refused one was not remembered.
     assert app.deliver(body, signature).json()["acted"] is True
