@@ -9,7 +9,7 @@ from domain.gig import Gig
 from projections.columns import pay_columns
 from projections.database import Connection, Database
 from projections.gig_states import RELEASED_HOW, SETTLED, status_after
-from projections.paging import InvalidQuery, checked_limit, decode_cursor, encode_cursor
+from projections.paging import checked_limit, decode_cursor, encode_cursor
 from projections.read_model import BufferedReadModel, Dialect, PoisonPolicy, Rows, handles, iso_at, text_id
 
 _COLUMNS = (
@@ -153,9 +153,7 @@ def employer_gigs(
     if status is not None:
         where.append("status = :status")
     if cursor:
-        at, last_id = decode_cursor(cursor, 2)
-        if not (isinstance(at, str) and isinstance(last_id, str)):
-            raise InvalidQuery("the cursor is not one this server issued", field="cursor")
+        at, last_id = decode_cursor(cursor, 2, (str, str))
         where.append("(updated_at < :at OR (updated_at = :at AND gig_id > :last_id))")
         params.update(at=at, last_id=last_id)
     with db.read() as conn:

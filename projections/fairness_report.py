@@ -71,9 +71,7 @@ def _rows_by_id(conn: Connection, columns: str, gig_ids: Sequence[str]) -> dict[
 def _cursor_after(cursor: str | None) -> tuple[int, str] | None:
     if cursor is None:
         return None
-    level, gig_id = decode_cursor(cursor, 2)
-    if not isinstance(level, int) or not isinstance(gig_id, str):
-        raise InvalidQuery("the cursor is not one this server issued", field="cursor")
+    level, gig_id = decode_cursor(cursor, 2, (int, str))
     return level, gig_id
 
 

@@ -36,12 +36,15 @@ def encode_cursor(*parts: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, arity: int) -> list[Any]:
+def decode_cursor(cursor: str, arity: int, types: tuple[type, ...] = ()) -> list[Any]:
+    """The parts of a cursor from `encode_cursor`; `types`, when given, the type of each part."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         parts = msgspec.json.decode(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, binascii.Error, msgspec.DecodeError):
         raise InvalidQuery("the cursor is not one this server issued", field="cursor") from None
     if not isinstance(parts, list) or len(parts) != arity:
+        raise InvalidQuery("the cursor is not one this server issued", field="cursor")
+    if types and not all(isinstance(part, kind) for part, kind in zip(parts, types, strict=True)):
         raise InvalidQuery("the cursor is not one this server issued", field="cursor")
     return parts

@@ -18,6 +18,14 @@ def test_a_cursor_the_server_did_not_issue_is_refused(cursor: str) -> None:
     assert refused.value.field == "cursor"
 
 
+def test_a_cursor_whose_parts_are_not_of_the_types_asked_is_refused() -> None:
+    cursor = encode_cursor(2, "b6c1")
+    assert decode_cursor(cursor, 2, (int, str)) == [2, "b6c1"]
+    with pytest.raises(InvalidQuery) as refused:
+        decode_cursor(cursor, 2, (str, str))
+    assert refused.value.field == "cursor"
+
+
 def test_limit_defaults_to_fifty_and_stops_at_five_hundred() -> None:
     assert checked_limit(None) == 50
     assert checked_limit(500) == 500
