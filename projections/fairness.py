@@ -31,6 +31,8 @@ from typing import Any
 
 from domain.fairness import FairnessPolicy, Flag, WageTable, audit_brief
 from domain.fairness.behaviour import Fact
+from domain.fairness.brief_text import BriefText
+from domain.fairness.similarity import fingerprint_of
 from domain.fairness.wage_data import default_wage_table
 from domain.gig import Gig
 from projections.columns import to_json
@@ -107,40 +109,45 @@ class FairnessModel(BufferedReadModel):
 
     # ---- the brief -------------------------------------------------------------------------
 
-    def _brief_columns(self, event: Gig.DraftCreated | Gig.DraftEdited) -> dict[str, Any]:
-        report = audit_brief(event.brief, now=event.timestamp, wages=self.wages, policy=self.policy)
-        return {
-            "title": event.brief.title,
+    def _brief_columns(self, event: Gig.DraftCreated | Gig.DraftEdited) -> tuple[dict[str, Any], Fact | None]:
+        """The gig row's brief columns and the event's fact, from one analysis of the brief."""
+        text = BriefText.of(event.brief)
+        brief = event.brief
+        report = audit_brief(brief, now=event.timestamp, wages=self.wages, policy=self.policy, text=text)
+        columns = {
+            "title": brief.title,
             "brief_flags": to_json([f.to_dict() for f in report.flags]),
             "brief_worst": worst_level(report.flags),
             "updated_at": iso_at(event.timestamp),
         }
+        return columns, Fact.of(event, fingerprint_of(text))
 
     @handles(Gig.DraftCreated)
     def on_created(self, conn: Connection, event: Gig.DraftCreated) -> None:
-        self.gigs.put(
+        columns, fact = self._brief_columns(event)
+        gig = self.gigs.put(
             {
                 "gig_id": text_id(event.originator_id),
                 "employer_id": text_id(event.employer_id),
                 "status": "draft",
-                **self._brief_columns(event),
+                **columns,
             }
         )
-        self._fact(conn, event)
+        self._add(conn, fact, gig)
 
     @handles(Gig.DraftEdited)
     def on_edited(self, conn: Connection, event: Gig.DraftEdited) -> None:
-        self.gigs.update(conn, text_id(event.originator_id), **self._brief_columns(event))
-        self._fact(conn, event)
+        columns, fact = self._brief_columns(event)
+        self._add(conn, fact, self.gigs.update(conn, text_id(event.originator_id), **columns))
 
     # ---- the lifecycle ---------------------------------------------------------------------
 
     @handles(*(cls for cls in STATUS_AFTER if cls not in _DRAFTING), Gig.DisputeResolved)
     def on_status(self, conn: Connection, event: Any) -> None:
-        self.gigs.update(
+        gig = self.gigs.update(
             conn, text_id(event.originator_id), status=status_after(event), updated_at=iso_at(event.timestamp)
         )
-        self._fact(conn, event)
+        self._add(conn, Fact.of(event), gig)
 
     @handles(Gig.PayoutRecorded)
     def on_payout(self, conn: Connection, event: Gig.PayoutRecorded) -> None:
@@ -149,15 +156,13 @@ class FairnessModel(BufferedReadModel):
         if row is not None:
             status = "paid" if row["status"] == "approved" else row["status"]
             self.gigs.update(conn, row["gig_id"], status=status, updated_at=iso_at(event.timestamp))
-        self._fact(conn, event)
+        self._add(conn, Fact.of(event), row)
 
-    def _fact(self, conn: Connection, event: Any) -> None:
-        fact = Fact.of(event)
-        if fact is None:  # a status change no behaviour rule reads (funding, submission, dispute)
-            return
-        # The employer comes from the gig's row (a fact of a gig without one is not stored).
-        gig = self.gigs.get(conn, text_id(event.originator_id))
-        if gig is None:
+    def _add(self, conn: Connection, fact: Fact | None, gig: dict[str, Any] | None) -> None:
+        """Store `fact` of the gig whose row is `gig`. None: a status change no behaviour rule
+        reads (funding, submission, dispute); the employer comes from the gig's row, so a fact of
+        a gig without one is not stored."""
+        if fact is None or gig is None:
             return
         if self._last_seq is None:
             found = conn.fetchone("SELECT COALESCE(MAX(seq), 0) AS seq FROM fairness_facts")

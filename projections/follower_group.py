@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from itertools import compress
 from typing import Any
 
 from eventsourcing.persistence import Notification
@@ -55,6 +56,35 @@ class _InFlight:
     followers: list[Follower]
     end: int
     done: Future[None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Decoded:
+    """A page's events decoded once for every model, with their positions and topics."""
+
+    ids: list[int]
+    topics: list[str]
+    events: list[Any]
+    first: int
+    topic_set: frozenset[str]
+
+    @classmethod
+    def of(cls, page: Sequence[Notification], decode: Callable[[Notification], Any]) -> _Decoded:
+        topics = [n.topic for n in page]
+        first = page[0].id if page else 0
+        return cls([n.id for n in page], topics, [decode(n) for n in page], first, frozenset(topics))
+
+    def after(self, position: int, topics: frozenset[str]) -> tuple[list[int], list[Any]]:
+        """The positions and events a model at `position` handling `topics` takes: usually the
+        whole page, which is then not copied."""
+        if position < self.first:
+            if self.topic_set <= topics:
+                return self.ids, self.events
+            mask = list(map(topics.__contains__, self.topics))
+            return list(compress(self.ids, mask)), list(compress(self.events, mask))
+        rows = zip(self.ids, self.topics, self.events, strict=True)
+        kept = [(i, e) for i, topic, e in rows if i > position and topic in topics]
+        return [i for i, _ in kept], [e for _, e in kept]
 
 
 class FollowerGroup:
@@ -193,7 +223,7 @@ class FollowerGroup:
         reached = self._reached()
         moves = {f.name: (reached(f), end) for f in followers}
         try:
-            events = [(n.id, n.topic, self.mapper.to_domain_event(n)) for n in page]
+            events = _Decoded.of(page, self.mapper.to_domain_event)
             gigs = self._page_gigs(events, max(position for position, _ in moves.values()))
             with self.db.read() as reader:
                 conn = DeferredWrites(reader)
@@ -224,17 +254,20 @@ class FollowerGroup:
         return max(moved, 1)
 
     @staticmethod
-    def _page_gigs(events: list[tuple[int, str, Any]], furthest: int) -> PageGigs:
+    def _page_gigs(events: _Decoded, furthest: int) -> PageGigs:
         """Once for every model: a gig created at or before the furthest model's position may
         have rows in the models that are that far on."""
-        seen = [e for i, _, e in events if i <= furthest]
-        return PageGigs.of((e for i, _, e in events if i > furthest), seen)
+        if furthest < events.first:
+            return PageGigs.of(events.events)
+        pairs = list(zip(events.ids, events.events, strict=True))
+        seen = [e for i, e in pairs if i <= furthest]
+        return PageGigs.of((e for i, e in pairs if i > furthest), seen)
 
     def _handle(
         self,
         follower: Follower,
         conn: Connection,
-        events: list[tuple[int, str, Any]],
+        events: _Decoded,
         gigs: PageGigs,
         after: int,
         carried: bool = False,
@@ -247,18 +280,19 @@ class FollowerGroup:
             model.page_continued()
         else:
             model.page_started()
-        mine = [(i, e) for i, topic, e in events if i > after and topic in handled]
-        model.page_events(conn, [e for _, e in mine], gigs)
-        for position_of_event, event in mine:
+        ids, mine = events.after(after, handled)
+        model.page_events(conn, mine, gigs)
+        handle = model.handle
+        for position_of_event, event in zip(ids, mine, strict=True):
             model.event_position = position_of_event
-            model.handle(conn, event)
+            handle(conn, event)
         model.flush(conn)
         model.page_finished(conn)
 
     def _apply(self, followers: Sequence[Follower], page: Sequence[Notification], end: int) -> None:
         self._carried = {}
         try:
-            events = [(n.id, n.topic, self.mapper.to_domain_event(n)) for n in page]
+            events = _Decoded.of(page, self.mapper.to_domain_event)
         except Exception as e:
             raise _FallBack from e
         gigs = self._page_gigs(events, max(f.position for f in followers))

@@ -25,10 +25,22 @@ from projections.database import Connection, Row
 Dialect = Literal["sqlite", "postgres"]
 
 
-@lru_cache(maxsize=16_384)
+_TEXT_IDS: dict[int, str] = {}
+_TEXT_IDS_KEPT = 16_384
+
+
 def text_id(uuid: UUID) -> str:
-    """`str(uuid)`, remembered: every model of a page keys its rows by the same few gigs."""
-    return str(uuid)
+    """`str(uuid)`, remembered: every model of a page keys its rows by the same few gigs. Keyed
+    by the UUID's integer, whose hash and comparison are the interpreter's own (a UUID's are
+    Python methods, and every decoded event brings a new UUID object): half the cost of an
+    `lru_cache` on the UUID."""
+    key = uuid.int
+    found = _TEXT_IDS.get(key)
+    if found is None:
+        if len(_TEXT_IDS) >= _TEXT_IDS_KEPT:
+            _TEXT_IDS.clear()
+        found = _TEXT_IDS[key] = str(uuid)
+    return found
 
 
 @lru_cache(maxsize=16_384)

@@ -16,9 +16,16 @@ _DEFAULT_POLICY = FairnessPolicy()
 
 
 def audit_brief(
-    brief: Brief, *, now: datetime, wages: WageTable, policy: FairnessPolicy = _DEFAULT_POLICY
+    brief: Brief,
+    *,
+    now: datetime,
+    wages: WageTable,
+    policy: FairnessPolicy = _DEFAULT_POLICY,
+    text: BriefText | None = None,
 ) -> FairnessReport:
-    """`now` dates the minimum-wage lookup and measures the time left before the deadline."""
-    text = BriefText.of(brief)
+    """`now` dates the minimum-wage lookup and measures the time left before the deadline;
+    `text`: the brief already analysed, when the caller needs the analysis for more."""
+    if text is None:
+        text = BriefText.of(brief)
     flags = [*pay_flags(brief, text, now, wages, policy), *scope_flags(brief, text, now, policy)]
     return FairnessReport.of(flags)

@@ -58,14 +58,17 @@ class Fact(NamedTuple):
     student_paid: bool = False
 
     @classmethod
-    def of(cls, event: Any) -> Fact | None:
-        """The fact an event stands for, or None when no behaviour rule reads that event."""
+    def of(cls, event: Any, prints: frozenset[str] | None = None) -> Fact | None:
+        """The fact an event stands for, or None when no behaviour rule reads that event.
+        `prints`: the brief's fingerprint, when the caller has it already."""
         kind = FACT_KINDS.get(type(event))
         if kind is None:
             return None
         fields: dict[str, Any] = {}
         if isinstance(event, (Gig.DraftCreated, Gig.DraftEdited)):
-            fields = {"revision_rounds": event.brief.revision_rounds, "fingerprint": fingerprint(event.brief)}
+            if prints is None:
+                prints = fingerprint(event.brief)
+            fields = {"revision_rounds": event.brief.revision_rounds, "fingerprint": prints}
             if isinstance(event, Gig.DraftCreated):
                 fields["employer_id"] = event.employer_id
         elif isinstance(event, (Gig.Claimed, Gig.ClaimReleased, Gig.Cancelled)):
