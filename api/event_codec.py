@@ -47,19 +47,33 @@ def _typed_decoder(event_cls: type) -> msgspec.json.Decoder[Any]:
     return msgspec.json.Decoder(_state_type(event_cls))
 
 
+def _decoder_for(cls: type) -> tuple[type, msgspec.json.Decoder[Any] | None]:
+    """The event class and, when its stored state needs no upcasting, its typed decoder."""
+    return cls, _typed_decoder(cls) if getattr(cls, "class_version", 1) == 1 else None
+
+
+_DECODERS: dict[str, tuple[type, msgspec.json.Decoder[Any] | None]] = {}
+"""Per topic: every event of a catch-up would otherwise resolve its topic and look up its decoder."""
+asdict = msgspec.structs.asdict
+
+
 class MsgspecMapper(Mapper[UUID]):
     """Stores events with the msgspec transcoder; restores them typed, honouring class_version
     upcasts, the cipher and the compressor exactly as the library's Mapper does."""
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        cls = resolve_topic(stored_event.topic)
+        topic = stored_event.topic
+        found = _DECODERS.get(topic)
+        if found is None:
+            found = _DECODERS[topic] = _decoder_for(resolve_topic(topic))
+        cls, typed = found
         data = stored_event.state
         try:
             if self.cipher:
                 data = self.cipher.decrypt(data)
             if self.compressor:
                 data = self.compressor.decompress(data)
-            state = self._decode(cls, data)
+            state = asdict(typed.decode(data)) if typed is not None else self._decode(cls, data)
         except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as e:
             msg = (
                 f"Failed to deserialise state of stored event with topic '{stored_event.topic}', "
@@ -70,7 +84,7 @@ class MsgspecMapper(Mapper[UUID]):
         originator_id = stored_event.originator_id
         state["originator_id"] = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
         state["originator_version"] = stored_event.originator_version
-        domain_event = object.__new__(cls)
+        domain_event: Any = object.__new__(cls)
         object.__setattr__(domain_event, "__dict__", state)
         return cast(DomainEventProtocol[UUID], domain_event)
 

@@ -282,10 +282,7 @@ class FollowerGroup:
             model.page_started()
         ids, mine = events.after(after, handled)
         model.page_events(conn, mine, gigs)
-        handle = model.handle
-        for position_of_event, event in zip(ids, mine, strict=True):
-            model.event_position = position_of_event
-            handle(conn, event)
+        model.handle_all(conn, mine, ids)
         model.flush(conn)
         model.page_finished(conn)
 

@@ -164,15 +164,30 @@ class ReadModel:
         """After a page's events, in the same transaction, before the position moves."""
 
     def handle(self, conn: Connection, event: Any) -> None:
-        kind = type(event)
-        try:
-            handler = self._dispatch[kind]
-        except KeyError:
-            # The nearest handled class in the event's MRO, looked up once per event class.
-            found = (self._handlers[cls] for cls in kind.__mro__ if cls in self._handlers)
-            handler = self._dispatch[kind] = next(found, None)
+        handler = self.handler_for(type(event))
         if handler is not None:
             handler(self, conn, event)
+
+    def handle_all(self, conn: Connection, events: Sequence[Any], positions: Sequence[int]) -> None:
+        """`handle` each event in turn, `event_position` set to its position: a page's loop,
+        without a call of `handle` per event."""
+        dispatch = self._dispatch
+        for position, event in zip(positions, events, strict=True):
+            self.event_position = position
+            kind = type(event)
+            handler = dispatch[kind] if kind in dispatch else self.handler_for(kind)
+            if handler is not None:
+                handler(self, conn, event)
+
+    @classmethod
+    def handler_for(cls, kind: type) -> Handler | None:
+        try:
+            return cls._dispatch[kind]
+        except KeyError:
+            # The nearest handled class in the event's MRO, looked up once per event class.
+            found = (cls._handlers[c] for c in kind.__mro__ if c in cls._handlers)
+            handler = cls._dispatch[kind] = next(found, None)
+            return handler
 
 
 Key = tuple[Any, ...]
