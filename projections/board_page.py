@@ -20,6 +20,9 @@ SORTS: dict[str, tuple[str, str]] = {
     "pay_per_hour": ("pay_per_hour", "DESC"),
     "deadline": ("deadline_key", "ASC"),
 }
+_SORT_KEY_TYPES: dict[str, type] = {"newest": str, "pay": int, "pay_per_hour": int, "deadline": str}
+"""The type of each sort's key in a cursor: a hand-made one of another type is a 400, not a
+comparison the database refuses."""
 _WORD = re.compile(r"\w+")
 
 
@@ -141,9 +144,11 @@ def board_view(
     }
     where, params = _filters(db, filters)
     if cursor:
-        cursor_sort, key, last_id = decode_cursor(cursor, 3)
+        cursor_sort, key, last_id = decode_cursor(cursor, 3, (str, object, str))
         if cursor_sort != sort:
             raise InvalidQuery("the cursor belongs to another sort order", field="cursor")
+        if not isinstance(key, _SORT_KEY_TYPES[sort]) or isinstance(key, bool):
+            raise InvalidQuery("the cursor is not one this server issued", field="cursor")
         after = "<" if direction == "DESC" else ">"
         # The first, redundant bound is what the sort's index can seek to; the OR alone makes
         # PostgreSQL walk the index from the top of the board and filter every row before it.

@@ -326,7 +326,7 @@ def _cursor(row: Row) -> str:
 
 
 def _after(cursor: str | None) -> dict[str, int]:
-    position, seq = decode_cursor(cursor, 2) if cursor else (-1, -1)
+    position, seq = decode_cursor(cursor, 2, (int, int)) if cursor else (-1, -1)
     return {"after_position": int(position), "after_seq": int(seq)}
 
 
@@ -430,7 +430,7 @@ def get_payouts(
     if status is not None and status not in PAYOUT_STATUSES:
         raise InvalidQuery(f"status must be one of {', '.join(PAYOUT_STATUSES)}", field="status")
     limit = checked_limit(limit)
-    (after,) = decode_cursor(cursor, 1) if cursor else (-1,)
+    (after,) = decode_cursor(cursor, 1, (int,)) if cursor else (-1,)
     with db.transaction() as conn:
         rows = conn.fetchall(
             "SELECT * FROM ledger_payouts WHERE settled_position > :after"

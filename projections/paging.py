@@ -45,6 +45,10 @@ def decode_cursor(cursor: str, arity: int, types: tuple[type, ...] = ()) -> list
         raise InvalidQuery("the cursor is not one this server issued", field="cursor") from None
     if not isinstance(parts, list) or len(parts) != arity:
         raise InvalidQuery("the cursor is not one this server issued", field="cursor")
-    if types and not all(isinstance(part, kind) for part, kind in zip(parts, types, strict=True)):
+    # JSON's true and false are ints to Python, never a number this server put in a cursor.
+    if types and not all(
+        isinstance(part, kind) and (kind is object or not isinstance(part, bool))
+        for part, kind in zip(parts, types, strict=True)
+    ):
         raise InvalidQuery("the cursor is not one this server issued", field="cursor")
     return parts

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from projections.ledger import CSV_HEADER
+from projections.paging import encode_cursor
 from tests.conftest import FakeClock
 from tests.e2e.staff import MoneyScenario, open_api, run_money_scenario, sign_up, staff
 
@@ -264,3 +265,22 @@ def test_finance_endpoints_refuse_unauthenticated_callers(
     res = world.api.client.get(endpoint, headers={"Authorization": auth} if auth else {})
 
     assert res.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("path", "cursor"),
+    [
+        ("/finance/ledger", encode_cursor("one", 2)),
+        ("/finance/ledger", encode_cursor(1.5, 2)),
+        ("/finance/ledger", encode_cursor(True, 2)),
+        ("/finance/payouts", encode_cursor("x")),
+        ("/finance/payouts", encode_cursor(None)),
+    ],
+)
+def test_a_hand_made_cursor_with_parts_of_the_wrong_type_is_a_400_naming_the_cursor(
+    world: MoneyScenario, finance: dict[str, str], path: str, cursor: str
+) -> None:
+    res = world.get(path, finance, cursor=cursor)
+
+    assert res.status_code == 400, res.text
+    assert (res.json()["code"], res.json()["field"]) == ("validation.failed", "cursor")

@@ -6,7 +6,7 @@ import pytest
 
 from domain.money import Money
 from projections.database import Database
-from projections.paging import InvalidQuery
+from projections.paging import InvalidQuery, encode_cursor
 from projections.queries import board_page
 from projections.registry import Projections
 from tests.integration.projections.factories import Market
@@ -116,3 +116,8 @@ def test_board_refuses_a_bad_limit_sort_or_cursor(
     with pytest.raises(InvalidQuery) as cursor:
         board_page(db, cursor="not-a-cursor")
     assert cursor.value.field == "cursor"
+    # Well-formed, but with a key of another type than the sort's column: refused, not sent.
+    for sort, key in (("pay", "lots"), ("pay_per_hour", 1.5), ("newest", 7), ("deadline", None)):
+        with pytest.raises(InvalidQuery) as typed:
+            board_page(db, sort=sort, cursor=encode_cursor(sort, key, "b6c1"))
+        assert typed.value.field == "cursor"

@@ -26,6 +26,12 @@ def test_a_cursor_whose_parts_are_not_of_the_types_asked_is_refused() -> None:
     assert refused.value.field == "cursor"
 
 
+def test_a_boolean_is_not_a_number_in_a_cursor() -> None:
+    with pytest.raises(InvalidQuery):
+        decode_cursor(encode_cursor(True, 3), 2, (int, int))
+    assert decode_cursor(encode_cursor(True, 3), 2, (object, int)) == [True, 3]
+
+
 def test_limit_defaults_to_fifty_and_stops_at_five_hundred() -> None:
     assert checked_limit(None) == 50
     assert checked_limit(500) == 500
