@@ -71,7 +71,10 @@ def create_app(container: Container) -> Litestar:
             ),
         ],
         on_app_init=[auth.on_app_init, keep_container],
-        on_startup=[lambda: container.start_workers()] if settings.server.embedded_workers else [],
+        on_startup=[
+            *([lambda: container.start_workers()] if settings.server.embedded_workers else []),
+            container.warm_fairness_report,
+        ],
         on_shutdown=[container.close],
         request_max_body_size=max_body,
         openapi_config=OpenAPIConfig(

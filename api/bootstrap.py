@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -113,6 +114,24 @@ class Container:
     def fact_fold(self) -> FactFold:
         """The whole fairness report's fold, kept from request to request (made on first use)."""
         return FactFold(self.fairness.policy)
+
+    def warm_fairness_report(self) -> None:
+        """Fold the stored fairness facts in a background thread when the settings ask for it:
+        a report asked for meanwhile waits for the fold, as it would have folded itself."""
+        if not self.settings.server.warm_fairness_report:
+            return
+        thread = threading.Thread(target=self._warm_fold, name="fairness-warm-up", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _warm_fold(self) -> None:
+        started = time.monotonic()
+        try:
+            seq = self.fact_fold.warm(self.db)
+        except Exception as e:  # the first report folds instead; nothing is lost
+            log.warning("fairness report: the fold was not warmed up: %s: %s", type(e).__name__, e)
+            return
+        log.info("fairness report: %s facts folded in %.1f s", f"{seq:,}", time.monotonic() - started)
 
     def stop_workers(self) -> None:
         self._stop.set()

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from domain.fairness import BehaviourAudit, FairnessPolicy
-from projections.database import Connection
+from projections.database import Connection, Database
 from projections.fairness_facts import facts_after
 
 
@@ -48,3 +48,9 @@ class FactFold:
                 for fact in facts:
                     observe(fact)
             yield self._audit
+
+    def warm(self, db: Database) -> int:
+        """Fold every fact stored now, so that the next whole report only advances the fold;
+        the `seq` folded up to."""
+        with db.read() as conn, self.current(conn):
+            return self._seq

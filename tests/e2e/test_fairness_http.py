@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from uuid import UUID
 
+import pytest
 from litestar.testing import TestClient
 
 from api.app import create_app
@@ -122,3 +124,42 @@ def test_a_deployments_own_platform_floor_reaches_the_fairness_projection(
         flags = client.get(f"/gigs/{gig_id}/fairness", headers=employer).json()["flags"]
 
     assert "pay.below_platform_floor" in {f["rule"] for f in flags}
+
+
+def _stored_facts(api: Api) -> int:
+    with api.client.app.state.container.db.read() as conn:
+        found = conn.fetchone("SELECT COALESCE(MAX(seq), 0) AS seq FROM fairness_facts")
+    return int(found["seq"]) if found else 0
+
+
+def _fold_seen_within(api: Api, seconds: float) -> int:
+    fold = api.client.app.state.container.fact_fold
+    deadline = time.monotonic() + seconds
+    while fold.seen == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return int(fold.seen)
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_a_restarted_server_folds_the_stored_facts_before_the_first_report_asks(
+    tmp_path: Path, clock: FakeClock, warm: bool
+) -> None:
+    settings = _settings(tmp_path, "sqlite", "")
+    with TestClient(create_app(bootstrap(settings, clock=clock)), raise_server_exceptions=False) as client:
+        api = Api(client, clock)
+        employer = api.user("employer")
+        for _ in range(3):
+            api.posted_gig(employer)
+        head = api.log_head()
+        assert client.get("/gigs", headers={**employer, "Fairgig-Wait-For": str(head)}).status_code == 200
+        stored = _stored_facts(api)
+    assert stored >= 6  # each gig's creation and publication
+
+    server = replace(settings.server, warm_fairness_report=warm)
+    restarted = bootstrap(replace(settings, server=server), clock=clock)
+    with TestClient(create_app(restarted), raise_server_exceptions=False) as client:
+        api = Api(client, clock)
+        seen = _fold_seen_within(api, 10.0 if warm else 0.5)
+
+    # Warmed: every stored fact folded without a report asked for; not warmed: none until asked.
+    assert seen == (stored if warm else 0)
