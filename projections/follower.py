@@ -22,7 +22,7 @@ from projections import tracking
 from projections.columns import iso
 from projections.database import Database
 from projections.log_pages import page_reader
-from projections.read_model import PoisonPolicy, ReadModel
+from projections.read_model import PoisonPolicy, ReadModel, is_secondary_index
 from projections.supervision import PoisonEvent, RetryPolicy
 from projections.wakeup import PollingWakeup, Wakeup
 
@@ -70,12 +70,14 @@ class Follower:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def prepare(self) -> None:
-        """Create the model's tables if need be and load the position to resume from."""
+    def prepare(self, *, indexes: bool = True) -> None:
+        """Create the model's tables (and, unless a rebuild defers them, their secondary
+        indexes) if need be, and load the position to resume from."""
         with self.db.transaction() as conn:
             tracking.create(conn)
             for statement in self.model.schema():
-                conn.execute(statement)
+                if indexes or not is_secondary_index(statement):
+                    conn.execute(statement)
             self.position = tracking.position(conn, self.name)
         self._prepared = True
 

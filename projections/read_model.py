@@ -73,6 +73,13 @@ class PageGigs:
         return cls(earlier - created, created)
 
 
+def is_secondary_index(statement: str) -> bool:
+    """A schema statement creating an index that only speeds up reads: a rebuild may leave it
+    out until its tables are loaded. Unique indexes are constraints and never deferred; every
+    upsert's conflict target is a primary key."""
+    return statement.lstrip().upper().startswith("CREATE INDEX")
+
+
 Handler = Callable[[Any, Connection, Any], None]
 F = TypeVar("F", bound=Callable[..., None])
 

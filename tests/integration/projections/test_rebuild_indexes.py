@@ -1,0 +1,95 @@
+"""A rebuild replays the log into tables without their secondary indexes and builds them once the
+replay is done: the rows are the same as followed live, the indexes are all there afterwards, and a
+rebuild that dies half-way gets them back when its follower next prepares."""
+
+from __future__ import annotations
+
+import re
+
+from projections.audit_log import AuditIndex, EventsTable
+from projections.database import Database
+from projections.follower import Follower
+from projections.follower_group import FollowerGroup, rebuild_group
+from projections.ledger import Ledger
+from projections.read_model import ReadModel, is_secondary_index
+from projections.rebuild import Progress, reset
+from projections.registry import MODELS
+from projections.wakeup import PollingWakeup
+from tests.integration.projections.event_stream import stream
+from tests.integration.projections.factories import Market
+from tests.integration.projections.test_crash_recovery import snapshot
+
+EVENTS = 1_500
+
+
+def _models(market: Market, db: Database) -> list[ReadModel]:
+    events = EventsTable.of(market.app)
+    return [*(model(db.dialect) for model in MODELS.values()), Ledger(events), AuditIndex(events)]
+
+
+def _index_names(models: list[ReadModel]) -> set[str]:
+    names = set()
+    for model in models:
+        for statement in model.schema():
+            if is_secondary_index(statement):
+                found = re.search(r"EXISTS\s+(\w+)", statement)
+                assert found is not None, statement
+                names.add(found.group(1))
+    return names
+
+
+def _present(db: Database, names: set[str]) -> set[str]:
+    if db.dialect == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'index'"
+    else:
+        query = "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema()"
+    with db.read() as conn:
+        return {row["name"] for row in conn.fetchall(query)} & names
+
+
+def _followers(market: Market, db: Database) -> list[Follower]:
+    wakeup = PollingWakeup(0.001)
+    return [Follower(m, market.app, db, wakeup=wakeup, page_size=200) for m in _models(market, db)]
+
+
+def test_a_rebuild_builds_the_secondary_indexes_after_the_replay_and_keeps_the_rows(
+    market: Market, db: Database
+) -> None:
+    list(stream(market.app, EVENTS))
+    live = FollowerGroup(_followers(market, db), page_size=200)
+    live.catch_up()
+    tables = [t for model in _models(market, db) for t in model.tables]
+    followed = snapshot(db, tables)
+    names = _index_names(_models(market, db))
+    assert len(names) >= 10 and _present(db, names) == names
+
+    during: list[set[str]] = []
+
+    def watch(p: Progress) -> None:
+        if 0 < p.processed < p.total:
+            during.append(_present(db, names))
+
+    rebuilt = rebuild_group(FollowerGroup(_followers(market, db), page_size=200), watch)
+
+    assert during and all(found == set() for found in during)  # loaded without them
+    assert _present(db, names) == names
+    assert snapshot(db, tables) == followed
+    head = market.app.recorder.max_notification_id()
+    assert {p.processed for p in rebuilt} == {head}
+
+
+def test_a_rebuild_that_dies_before_its_indexes_gets_them_back_when_its_follower_prepares(
+    market: Market, db: Database
+) -> None:
+    list(stream(market.app, 300))
+    followers = _followers(market, db)
+    names = _index_names([f.model for f in followers])
+    for follower in followers:
+        reset(follower, defer_indexes=True)
+        follower.step()
+    assert _present(db, names) == set()
+
+    for follower in _followers(market, db):  # a worker starting after the crash
+        follower.prepare()
+
+    assert _present(db, names) == names
