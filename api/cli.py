@@ -69,7 +69,8 @@ def projections_rebuild(args: argparse.Namespace) -> int:
     from projections.rebuild import Progress
 
     def show(p: Progress) -> None:
-        print(_bar(p.name, p.processed, p.total, p.events_per_second), end="", file=sys.stderr, flush=True)
+        line = _bar(p.name, p.processed, p.total, p.events_per_second)
+        print(line + ("  building indexes" if p.indexing else ""), end="", file=sys.stderr, flush=True)
 
     def report(done: Progress) -> None:
         print(
@@ -98,7 +99,7 @@ def projections_rebuild(args: argparse.Namespace) -> int:
         def show_models(p: Progress) -> None:
             latest[p.name] = p.processed
             if len(latest) == len(models):
-                show(Progress(label, min(latest.values()), p.total, p.seconds))
+                show(Progress(label, min(latest.values()), p.total, p.seconds, p.indexing))
 
         processes = args.processes or (2 if c.db.dialect == "postgres" else 1)
         lanes = lanes_for(models, processes)

@@ -395,6 +395,9 @@ def rebuild_group(group: FollowerGroup, progress: Callable[[Progress], None] | N
 
     group.catch_up(on_page=report)
     for follower in group.followers:
+        if progress is not None:
+            elapsed = time.monotonic() - started
+            progress(Progress(follower.name, follower.position, total, elapsed, indexing=True))
         build_indexes(follower)
     elapsed = time.monotonic() - started
     done = [Progress(f.name, f.position, total, elapsed) for f in group.followers]

@@ -19,6 +19,8 @@ class Progress:
     total: int
     """The log's head when the rebuild started."""
     seconds: float
+    indexing: bool = False
+    """The replay is done and the secondary indexes are being built."""
 
     @property
     def events_per_second(self) -> float:
@@ -68,6 +70,8 @@ def rebuild(follower: Follower, progress: Callable[[Progress], None] | None = No
             progress(Progress(model.name, min(f.position, total), total, time.monotonic() - started))
 
     follower.catch_up(on_page=report)
+    if progress is not None:
+        progress(Progress(model.name, follower.position, total, time.monotonic() - started, indexing=True))
     build_indexes(follower)
     done = Progress(model.name, follower.position, total, time.monotonic() - started)
     if progress is not None:

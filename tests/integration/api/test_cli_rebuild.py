@@ -62,6 +62,8 @@ def test_rebuilding_everything_replays_each_model_once_and_gives_the_same_rows(
     out = printed.out
     # One pass over the log for the read models together, shown as one progress bar.
     assert f"read models ({len(container.projections.followers)})" in printed.err
+    # The secondary indexes are built after the replay, and the bar says so meanwhile.
+    assert "building indexes" in printed.err
     rebuilt = [line.split(":")[0] for line in out.splitlines() if ": rebuilt" in line]
     assert sorted(rebuilt) == sorted([*container.projections.followers, "ledger", "audit_index"])
     assert rows(container) == before
