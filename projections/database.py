@@ -12,9 +12,10 @@ import re
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -25,6 +26,7 @@ from psycopg_pool import ConnectionPool
 Row = dict[str, Any]
 Params = Mapping[str, Any] | None
 RowsIn = Sequence[Mapping[str, Any]]
+ValuesIn = Sequence[tuple[Any, ...]]
 _NAMED = re.compile(r"(?<![:\w]):([a-zA-Z_][a-zA-Z0-9_]*)")
 COPY_FROM_ROWS = 64
 """From this many rows an `insert_many` on PostgreSQL is a COPY rather than a batch of INSERTs."""
@@ -45,8 +47,37 @@ class Connection(Protocol):
         """Insert every row; with a `key`, a row whose key exists has its other columns updated."""
         ...
 
+    def insert_values(
+        self, table: str, columns: Sequence[str], values: ValuesIn, *, key: Sequence[str] = ()
+    ) -> None:
+        """`insert_many` of rows given as tuples of `columns`' values (see `values_of`)."""
+        ...
+
     def fetchall(self, sql: str, params: Params = None) -> list[Row]: ...
     def fetchone(self, sql: str, params: Params = None) -> Row | None: ...
+
+
+@lru_cache(maxsize=256)
+def _getter(columns: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    if len(columns) == 1:
+        only = columns[0]
+        return lambda row: (row[only],)
+    return itemgetter(*columns)
+
+
+def values_of(columns: Sequence[str], rows: RowsIn) -> list[tuple[Any, ...]]:
+    """Each row's values in `columns` order, taken by `operator.itemgetter` (no Python loop per
+    column): what a COPY writes, and a snapshot of rows their owner goes on changing."""
+    return list(map(_getter(tuple(columns)), rows))
+
+
+@lru_cache(maxsize=256)
+def insert_values_sql(
+    table: str, columns: tuple[str, ...], key: tuple[str, ...], placeholder: str
+) -> str:
+    """`insert_sql` with positional placeholders (`?` for SQLite, `%s` for psycopg)."""
+    values = ", ".join([placeholder] * len(columns))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({values})" + _on_conflict(columns, key)
 
 
 @lru_cache(maxsize=256)
@@ -94,6 +125,12 @@ class _SQLiteConnection:
     ) -> None:
         if rows:
             self._conn.executemany(insert_sql(table, tuple(columns), tuple(key)), rows)
+
+    def insert_values(
+        self, table: str, columns: Sequence[str], values: ValuesIn, *, key: Sequence[str] = ()
+    ) -> None:
+        if values:
+            self._conn.executemany(insert_values_sql(table, tuple(columns), tuple(key), "?"), values)
 
     def fetchall(self, sql: str, params: Params = None) -> list[Row]:
         cur = self._conn.execute(sql, params or {})
@@ -190,6 +227,17 @@ class _PostgresConnection:
         if self._pipeline or len(rows) < COPY_FROM_ROWS:
             self.executemany(insert_sql(table, names, keys), rows)
             return
+        self.insert_values(table, names, values_of(names, rows), key=keys)
+
+    def insert_values(
+        self, table: str, columns: Sequence[str], values: ValuesIn, *, key: Sequence[str] = ()
+    ) -> None:
+        if not values:
+            return
+        names, keys = tuple(columns), tuple(key)
+        if self._pipeline or len(values) < COPY_FROM_ROWS:
+            self._cur.executemany(insert_values_sql(table, names, keys, "%s"), values)
+            return
         target = table
         if keys:
             target = _staging_table(table, names)
@@ -201,8 +249,9 @@ class _PostgresConnection:
                 )
                 staged.add(target)
         with self._cur.copy(f"COPY {target} ({', '.join(names)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in names])
+            write = copy.write_row
+            for row in values:
+                write(row)
         if keys:
             # Emptying the staging table in the same statement keeps a second upsert of the same
             # table in this transaction from seeing these rows again.

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from projections.database import Connection, Database, Params, Row, RowsIn
+from projections.database import Connection, Database, Params, Row, RowsIn, ValuesIn, values_of
 
 Write = Callable[[Connection], None]
 
@@ -48,8 +48,15 @@ class DeferredWrites:
     def insert_many(
         self, table: str, columns: Sequence[str], rows: RowsIn, *, key: Sequence[str] = ()
     ) -> None:
-        kept = [dict(row) for row in rows]
-        self.writes.append(lambda conn: conn.insert_many(table, columns, kept, key=key))
+        # A snapshot of the values the write needs, in the order it writes them: one C call a row.
+        kept = values_of(columns, rows)
+        self.writes.append(lambda conn: conn.insert_values(table, columns, kept, key=key))
+
+    def insert_values(
+        self, table: str, columns: Sequence[str], values: ValuesIn, *, key: Sequence[str] = ()
+    ) -> None:
+        kept = list(values)
+        self.writes.append(lambda conn: conn.insert_values(table, columns, kept, key=key))
 
     def fetchall(self, sql: str, params: Params = None) -> list[Row]:
         return self._reader.fetchall(sql, params)

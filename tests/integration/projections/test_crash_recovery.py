@@ -10,7 +10,7 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 from domain.marketplace import Marketplace
-from projections.database import Connection, Database, RowsIn
+from projections.database import Connection, Database, RowsIn, ValuesIn
 from projections.follower import Follower
 from projections.rebuild import rebuild
 from projections.registry import MODELS
@@ -76,6 +76,12 @@ class _Countdown:
     ) -> None:
         self._tick()
         self._conn.insert_many(table, columns, rows, key=key)
+
+    def insert_values(
+        self, table: str, columns: Sequence[str], values: ValuesIn, *, key: Sequence[str] = ()
+    ) -> None:
+        self._tick()
+        self._conn.insert_values(table, columns, values, key=key)
 
     def fetchall(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return self._conn.fetchall(sql, params)

@@ -3,11 +3,30 @@ or on PostgreSQL a COPY, through a staging table for an upsert)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
-from projections.database import COPY_FROM_ROWS, Database
+from projections.database import COPY_FROM_ROWS, Connection, Database, values_of
 
 SIZES = [3, COPY_FROM_ROWS, COPY_FROM_ROWS * 5]
+FORMS = ["dicts", "values"]
+"""Rows as mappings (`insert_many`) or as tuples of values (`insert_values`, what a page written
+behind sends)."""
+
+
+def insert(
+    conn: Connection,
+    form: str,
+    table: str,
+    columns: Sequence[str],
+    given: list[dict[str, object]],
+    key: Sequence[str] = (),
+) -> None:
+    if form == "values":
+        conn.insert_values(table, columns, values_of(columns, given), key=key)
+    else:
+        conn.insert_many(table, columns, given, key=key)
 
 
 @pytest.fixture
@@ -34,23 +53,27 @@ def everything(db: Database) -> list[tuple[object, ...]]:
     return [(r["id"], r["name"], r["n"], r["note"]) for r in found]
 
 
+@pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("count", SIZES)
-def test_inserts_every_row_with_nulls_and_defaults(db: Database, table: str, count: int) -> None:
+def test_inserts_every_row_with_nulls_and_defaults(db: Database, table: str, count: int, form: str) -> None:
     with db.transaction() as conn:
-        conn.insert_many(table, ("id", "name", "n"), rows(count, "first"))
+        insert(conn, form, table, ("id", "name", "n"), rows(count, "first"))
     assert everything(db) == [(r["id"], r["name"], r["n"], "kept") for r in rows(count, "first")]
 
 
+@pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("count", SIZES)
-def test_upsert_updates_the_rows_that_exist_and_adds_the_rest(db: Database, table: str, count: int) -> None:
+def test_upsert_updates_the_rows_that_exist_and_adds_the_rest(
+    db: Database, table: str, count: int, form: str
+) -> None:
     with db.transaction() as conn:
-        conn.insert_many(table, ("id", "name", "n"), rows(count, "first"))
+        insert(conn, form, table, ("id", "name", "n"), rows(count, "first"))
     with db.transaction() as conn:
         # Half the rows exist, half are new; twice in one transaction, so staged rows of the
         # first upsert must not be applied again by the second.
-        conn.insert_many(table, ("id", "name", "n"), rows(count, "second", start=count // 2), key=("id",))
-        conn.insert_many(table, ("id", "name", "n"), rows(count, "third", start=count), key=("id",))
-        conn.insert_many(table, ("id", "name"), rows(count, "fourth", start=count * 2), key=("id",))
+        insert(conn, form, table, ("id", "name", "n"), rows(count, "second", start=count // 2), ("id",))
+        insert(conn, form, table, ("id", "name", "n"), rows(count, "third", start=count), ("id",))
+        insert(conn, form, table, ("id", "name"), rows(count, "fourth", start=count * 2), ("id",))
     expected = {r["id"]: (r["name"], r["n"]) for r in rows(count, "first")}
     expected |= {r["id"]: (r["name"], r["n"]) for r in rows(count, "second", start=count // 2)}
     expected |= {r["id"]: (r["name"], r["n"]) for r in rows(count, "third", start=count)}

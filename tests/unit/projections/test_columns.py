@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from projections.columns import iso, parse_iso
+from projections.database import values_of
 
 moments = st.datetimes(
     min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
@@ -35,3 +36,12 @@ def test_whole_seconds_keep_their_fraction() -> None:
 def test_other_zones_are_written_in_utc() -> None:
     paris = timezone(timedelta(hours=1))
     assert iso(datetime(2026, 11, 22, 6, 30, 0, 250, tzinfo=paris)) == "2026-11-22T05:30:00.000250Z"
+
+
+def test_values_of_takes_each_rows_values_in_the_columns_order_and_snapshots_them() -> None:
+    rows = [{"b": 2, "a": 1, "c": [3]}, {"a": 4, "b": 5, "c": None}]
+    assert values_of(("a", "b"), rows) == [(1, 2), (4, 5)]
+    assert values_of(("c",), rows) == [([3],), (None,)]
+    taken = values_of(("a",), rows)
+    rows[0]["a"] = 99  # the page's handlers go on changing their rows
+    assert taken == [(1,), (4,)]
