@@ -290,7 +290,10 @@ class Rows:
 
     def update(self, conn: Connection, *key: Any, **values: Any) -> Row | None:
         """Set columns of the row, if it exists; return it (None: no such row, nothing done)."""
-        row = self.get(conn, *key)
+        # Most updates find the row in memory: a page folds a gig's events into one row.
+        row = self._rows.get(key, _UNKNOWN)
+        if row is _UNKNOWN:
+            row = self.get(conn, *key)
         if row is not None:
             row.update(values)
             self._dirty[key] = None
