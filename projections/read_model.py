@@ -291,7 +291,7 @@ class Rows:
     def update(self, conn: Connection, *key: Any, **values: Any) -> Row | None:
         """Set columns of the row, if it exists; return it (None: no such row, nothing done)."""
         # Most updates find the row in memory: a page folds a gig's events into one row.
-        row = self._rows.get(key, _UNKNOWN)
+        row: Row | None = self._rows.get(key, _UNKNOWN)
         if row is _UNKNOWN:
             row = self.get(conn, *key)
         if row is not None:
