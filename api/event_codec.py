@@ -73,7 +73,7 @@ class MsgspecMapper(Mapper[UUID]):
                 data = self.cipher.decrypt(data)
             if self.compressor:
                 data = self.compressor.decompress(data)
-            state = asdict(typed.decode(data)) if typed is not None else self._decode(cls, data)
+            state = asdict(typed.decode(data)) if typed is not None else self._upcast(cls, data)
         except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as e:
             msg = (
                 f"Failed to deserialise state of stored event with topic '{stored_event.topic}', "
@@ -88,13 +88,12 @@ class MsgspecMapper(Mapper[UUID]):
         object.__setattr__(domain_event, "__dict__", state)
         return cast(DomainEventProtocol[UUID], domain_event)
 
-    def _decode(self, cls: type, data: bytes) -> dict[str, Any]:
-        class_version = getattr(cls, "class_version", 1)
-        if class_version == 1:
-            return msgspec.structs.asdict(_typed_decoder(cls).decode(data))
+    def _upcast(self, cls: type, data: bytes) -> dict[str, Any]:
+        """The state of an event class past version 1, upcast from whatever version was stored."""
+        class_version: int = cls.class_version  # type: ignore[attr-defined]
         raw: dict[str, Any] = self.transcoder.decode(data)
         from_version = raw.pop("class_version", 1)
         while from_version < class_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(raw)
             from_version += 1
-        return msgspec.structs.asdict(msgspec.convert(raw, _state_type(cls)))
+        return asdict(msgspec.convert(raw, _state_type(cls)))

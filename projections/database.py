@@ -221,13 +221,8 @@ class _PostgresConnection:
         running an INSERT per row, about a fifth less CPU per event between client and server.
         An upsert copies into a temporary table and moves the rows with one INSERT … SELECT …
         ON CONFLICT. Few rows, or a pipeline (where COPY is not allowed), use an `executemany`."""
-        if not rows:
-            return
-        names, keys = tuple(columns), tuple(key)
-        if self._pipeline or len(rows) < COPY_FROM_ROWS:
-            self.executemany(insert_sql(table, names, keys), rows)
-            return
-        self.insert_values(table, names, values_of(names, rows), key=keys)
+        if rows:
+            self.insert_values(table, columns, values_of(columns, rows), key=key)
 
     def insert_values(
         self, table: str, columns: Sequence[str], values: ValuesIn, *, key: Sequence[str] = ()

@@ -37,7 +37,7 @@ from domain.fairness.wage_data import default_wage_table
 from domain.gig import Gig
 from projections.columns import to_json
 from projections.database import Connection
-from projections.fairness_facts import SEVERITY_LEVEL, fact_row
+from projections.fairness_facts import SEVERITY_LEVEL, fact_row, last_seq
 from projections.gig_states import STATUS_AFTER, status_after
 from projections.read_model import (
     BufferedReadModel,
@@ -111,8 +111,8 @@ class FairnessModel(BufferedReadModel):
 
     def _brief_columns(self, event: Gig.DraftCreated | Gig.DraftEdited) -> tuple[dict[str, Any], Fact | None]:
         """The gig row's brief columns and the event's fact, from one analysis of the brief."""
-        text = BriefText.of(event.brief)
         brief = event.brief
+        text = BriefText.of(brief)
         report = audit_brief(brief, now=event.timestamp, wages=self.wages, policy=self.policy, text=text)
         columns = {
             "title": brief.title,
@@ -165,7 +165,6 @@ class FairnessModel(BufferedReadModel):
         if fact is None or gig is None:
             return
         if self._last_seq is None:
-            found = conn.fetchone("SELECT COALESCE(MAX(seq), 0) AS seq FROM fairness_facts")
-            self._last_seq = int(found["seq"]) if found else 0
+            self._last_seq = last_seq(conn)
         self._last_seq += 1
         self.facts.add({**fact_row(fact), "seq": self._last_seq, "employer_id": gig["employer_id"]})

@@ -30,6 +30,12 @@ _NUMBER_OF: Mapping[str, str] = {
 }
 
 
+def last_seq(conn: Connection) -> int:
+    """The `seq` of the last fact stored (0: none)."""
+    found = conn.fetchone("SELECT COALESCE(MAX(seq), 0) AS seq FROM fairness_facts")
+    return int(found["seq"]) if found else 0
+
+
 def fact_row(fact: Fact) -> dict[str, Any]:
     """The parameters of one `fairness_facts` insert (the employer is looked up by gig in SQL)."""
     number = _NUMBER_OF.get(fact.kind)

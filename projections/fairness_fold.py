@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 from domain.fairness import BehaviourAudit, FairnessPolicy
 from projections.database import Connection, Database
-from projections.fairness_facts import facts_after
+from projections.fairness_facts import facts_after, last_seq
 
 
 class FactFold:
@@ -38,8 +38,7 @@ class FactFold:
     def current(self, conn: Connection) -> Iterator[BehaviourAudit]:
         """The fold of every fact `conn` sees, held for the caller until the block ends."""
         with self._lock:
-            found = conn.fetchone("SELECT COALESCE(MAX(seq), 0) AS seq FROM fairness_facts")
-            head = int(found["seq"]) if found else 0
+            head = last_seq(conn)
             if head < self._seq:
                 self._audit, self._seq = BehaviourAudit(self.policy), 0
             if head > self._seq:

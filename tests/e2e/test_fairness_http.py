@@ -15,6 +15,7 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.bootstrap import bootstrap
+from projections.fairness_facts import last_seq
 from tests.conftest import FakeClock
 from tests.e2e.conftest import Api, _settings
 
@@ -128,8 +129,7 @@ def test_a_deployments_own_platform_floor_reaches_the_fairness_projection(
 
 def _stored_facts(api: Api) -> int:
     with api.client.app.state.container.db.read() as conn:
-        found = conn.fetchone("SELECT COALESCE(MAX(seq), 0) AS seq FROM fairness_facts")
-    return int(found["seq"]) if found else 0
+        return last_seq(conn)
 
 
 def _fold_seen_within(api: Api, seconds: float) -> int:
