@@ -31,7 +31,7 @@ from payments.simulated_journal import SqlMovementJournal
 from payments.webhook_inbox import WebhookInbox
 from projections import audit_chain
 from projections.audit_log import AuditIndex, EventsTable
-from projections.database import Database, PostgresDatabase, SQLiteDatabase
+from projections.database import Database, PostgresDatabase, SQLiteDatabase, schema_lock_key
 from projections.fairness import FairnessModel
 from projections.fairness_fold import FactFold
 from projections.follower import Follower
@@ -251,11 +251,12 @@ def _startup_lock(settings: Settings) -> Iterator[None]:
         yield
         return
     with psycopg.connect(db.url, autocommit=True) as conn:
-        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"fairgig.startup:{db.schema}",))
+        key = schema_lock_key(db.schema)
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
         try:
             yield
         finally:
-            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (f"fairgig.startup:{db.schema}",))
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
 
 @contextmanager

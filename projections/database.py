@@ -275,10 +275,26 @@ def _staging_table(table: str, columns: tuple[str, ...]) -> str:
     return f"staged_{table}_{digest}"
 
 
+def schema_lock_key(schema: str) -> str:
+    """The PostgreSQL advisory lock (by `hashtext`) that processes creating tables or indexes in
+    `schema` take in turn: CREATE ... IF NOT EXISTS is not safe to race (two creators can both
+    find the name free, and one then fails on the catalog's unique index)."""
+    return f"fairgig.startup:{schema}"
+
+
+def lock_schema_changes(db: Database, conn: Connection) -> None:
+    """Wait, until `conn`'s transaction ends, for any other process changing the schema of `db`
+    (a process starting up, a rebuild dropping tables or building indexes). SQLite's single
+    writer serialises this already."""
+    if isinstance(db, PostgresDatabase):
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(:key))", {"key": schema_lock_key(db.schema)})
+
+
 class PostgresDatabase:
     dialect: Literal["sqlite", "postgres"] = "postgres"
 
     def __init__(self, dsn: str, *, schema: str = "", min_size: int = 1, max_size: int = 8) -> None:
+        self.schema = schema
         kwargs: dict[str, Any] = {"row_factory": dict_row, "autocommit": False}
         if schema:
             kwargs["options"] = f"-c search_path={schema}"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from projections import tracking
+from projections.database import lock_schema_changes
 from projections.follower import Follower
 from projections.read_model import is_secondary_index
 
@@ -35,6 +36,7 @@ def reset(follower: Follower, *, defer_indexes: bool = False) -> None:
     that dies before then gets them back when its follower next prepares."""
     model = follower.model
     with follower.db.transaction() as conn:
+        lock_schema_changes(follower.db, conn)
         tracking.create(conn)
         for statement in model.drop():
             conn.execute(statement)
@@ -50,6 +52,7 @@ def build_indexes(follower: Follower) -> None:
     """Create the secondary indexes `reset(..., defer_indexes=True)` left out (those present
     are kept)."""
     with follower.db.transaction() as conn:
+        lock_schema_changes(follower.db, conn)
         for statement in follower.model.schema():
             if is_secondary_index(statement):
                 conn.execute(statement)

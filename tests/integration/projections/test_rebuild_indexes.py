@@ -5,16 +5,21 @@ rebuild that dies half-way gets them back when its follower next prepares."""
 from __future__ import annotations
 
 import re
+import threading
+
+import psycopg
+import pytest
 
 from projections.audit_log import AuditIndex, EventsTable
-from projections.database import Database
+from projections.database import Database, PostgresDatabase, schema_lock_key
 from projections.follower import Follower
 from projections.follower_group import FollowerGroup, rebuild_group
 from projections.ledger import Ledger
 from projections.read_model import ReadModel, is_secondary_index
-from projections.rebuild import Progress, reset
+from projections.rebuild import Progress, build_indexes, reset
 from projections.registry import MODELS
 from projections.wakeup import PollingWakeup
+from tests.conftest import POSTGRES_DSN
 from tests.integration.projections.event_stream import stream
 from tests.integration.projections.factories import Market
 from tests.integration.projections.test_crash_recovery import snapshot
@@ -93,3 +98,25 @@ def test_a_rebuild_that_dies_before_its_indexes_gets_them_back_when_its_follower
         follower.prepare()
 
     assert _present(db, names) == names
+
+
+def test_building_indexes_waits_for_a_process_starting_up_in_the_same_schema(
+    market: Market, db: Database
+) -> None:
+    """Start-up creates every table and index IF NOT EXISTS under the schema's lock; a rebuild
+    building the same indexes at that moment would race it, and one of the two would fail."""
+    if not isinstance(db, PostgresDatabase):
+        pytest.skip("SQLite's single writer serialises schema changes already")
+    follower = _followers(market, db)[-1]  # the audit index: four secondary indexes
+    reset(follower, defer_indexes=True)
+    names = _index_names([follower.model])
+    done = threading.Event()
+    with psycopg.connect(POSTGRES_DSN, autocommit=True) as starting:
+        starting.execute("SELECT pg_advisory_lock(hashtext(%s))", (schema_lock_key(db.schema),))
+        builder = threading.Thread(target=lambda: (build_indexes(follower), done.set()))
+        builder.start()
+        assert not done.wait(0.5)  # waits for the start-up to finish
+        assert _present(db, names) == set()
+        starting.execute("SELECT pg_advisory_unlock(hashtext(%s))", (schema_lock_key(db.schema),))
+    builder.join(10)
+    assert done.is_set() and _present(db, names) == names
