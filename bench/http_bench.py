@@ -24,6 +24,7 @@ from collections import Counter, deque
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import httpx
@@ -48,6 +49,9 @@ _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 FLOW_STEPS = ("claim", "submission", "review")
 OPEN_LOOP_SHARE = 0.5
 """The open loop's arrival rate as a share of the throughput the closed loop reached."""
+FLOW_SCRIPT = Path(__file__).with_name("flow.lua")
+CLOSED_LOOP_CEILING = 1_500
+"""Flow requests/s the closed loop is given gigs for: above what it reaches, so it never runs dry."""
 
 
 def token(account: UUID, role: str) -> str:
@@ -55,16 +59,33 @@ def token(account: UUID, role: str) -> str:
     return Token(sub=str(account), exp=exp, extras={"roles": [role]}).encode(SECRET, "HS256")
 
 
-def wrk(url: str, seconds: float, connections: int, bearer: str) -> tuple[float, float, float]:
-    """(requests/s, p50 ms, p99 ms) from wrk's latency distribution."""
-    auth = f"Authorization: Bearer {bearer}"
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{int(seconds)}s", "--latency", "-H", auth, url],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=seconds + 30,
-    ).stdout
+@dataclass(frozen=True)
+class WrkRun:
+    rate: float
+    """Requests/s over the run."""
+    p50: float
+    p99: float
+    output: str
+
+
+def wrk(
+    url: str,
+    seconds: float,
+    connections: int,
+    *,
+    bearer: str | None = None,
+    script: tuple[Path, Path] | None = None,
+) -> WrkRun:
+    """Load `url` with wrk for `seconds`: the same request over and over with `bearer`, or
+    what a Lua `script` makes of its plan file (`script` is (script, plan)) with one thread per
+    connection, so each connection's requests follow one another as one client's would."""
+    args = ["wrk", f"-c{connections}", f"-d{int(seconds)}s", "--latency"]
+    if bearer is not None:
+        args += ["-t2", "-H", f"Authorization: Bearer {bearer}", url]
+    if script is not None:
+        lua, plan = script
+        args += [f"-t{connections}", "-s", str(lua), url, "--", str(plan)]
+    out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
 
     def latency(label: str) -> float:
@@ -74,8 +95,8 @@ def wrk(url: str, seconds: float, connections: int, bearer: str) -> tuple[float,
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
-        raise RuntimeError(f"wrk saw {errors.group(1)} error responses from {url}")
-    return rate, latency("50"), latency("99")
+        raise RuntimeError(f"wrk saw {errors.group(1)} error responses from {url}:\n{out}")
+    return WrkRun(rate, latency("50"), latency("99"), out)
 
 
 def board_rounds(
@@ -87,7 +108,8 @@ def board_rounds(
     runs: dict[str, list[tuple[float, float, float]]] = {bare_url: [], ours_url: []}
     for _ in range(BOARD_ROUNDS):
         for url in (bare_url, ours_url):
-            runs[url].append(wrk(url, each, connections, bearer))
+            run = wrk(url, each, connections, bearer=bearer)
+            runs[url].append((run.rate, run.p50, run.p99))
 
     def summary(rounds: list[tuple[float, float, float]]) -> tuple[float, float, float]:
         rates, p50s, p99s = zip(*rounds, strict=True)
@@ -96,15 +118,44 @@ def board_rounds(
     return summary(runs[bare_url]), summary(runs[ours_url])
 
 
+@dataclass(frozen=True)
+class ClosedFlow:
+    """The flow as wrk drove it: every connection walking gigs with no pause."""
+
+    run: WrkRun
+    walks: int
+    failures: int
+
+
+def closed_flow(
+    base: str, gigs: list[UUID], employer: UUID, seconds: float, connections: int, plan: Path
+) -> ClosedFlow:
+    """Walk `gigs` through claim (a student per connection), submit and approve (the employer)
+    over `connections` connections for `seconds`, driven by wrk and bench/flow.lua: a closed
+    loop, so the latency it reports is mostly how deep the server's queue is."""
+    lines = [f"E {token(employer, 'employer')}"]
+    lines += [f"S {token(uuid4(), 'student')}" for _ in range(connections)]
+    lines += [f"G {gig}" for gig in gigs]
+    plan.write_text("\n".join(lines) + "\n")
+    run = wrk(base, seconds, connections, script=(FLOW_SCRIPT, plan))
+    m = re.search(r"flow walks (\d+) failures claim (\d+) submission (\d+) review (\d+)", run.output)
+    assert m is not None, run.output
+    walks, *failed = (int(n) for n in m.groups())
+    if len(gigs) < walks + connections:
+        raise RuntimeError(f"the closed loop ran out of gigs ({len(gigs):,}); raise CLOSED_LOOP_CEILING")
+    return ClosedFlow(run, walks, sum(failed))
+
+
 @dataclass
 class FlowRun:
-    """What one drive of the flow saw: each step's latencies in ms, keyed by the step's path."""
+    """What one paced drive of the flow saw: each step's latencies in ms, keyed by the step's
+    path."""
 
     seconds: float
     latencies: dict[str, list[float]]
     errors: int
-    rate: float | None = None
-    """Flows started per second in an open loop; None for the closed loop."""
+    rate: float
+    """Flows started per second."""
 
     @property
     def requests(self) -> int:
@@ -127,22 +178,14 @@ class FlowRun:
         return f"{self.requests:,} requests ({walked:,} gigs), {self.errors} errors; {steps}"
 
 
-async def flow(
-    base: str,
-    gigs: list[UUID],
-    employer: UUID,
-    seconds: float,
-    connections: int,
-    rate: float | None = None,
+async def paced_flow(
+    base: str, gigs: list[UUID], employer: UUID, seconds: float, connections: int, rate: float
 ) -> FlowRun:
     """Walk gigs off a shared queue through claim (a student of their own), submit, approve (the
-    employer), over at most `connections` connections.
-
-    Without `rate`, `connections` clients each walk one gig after another with no pause (a closed
-    loop: the latency it reports is mostly how deep the queue is). With `rate`, a gig's walk
-    starts every 1/`rate` s whatever the server does (an open loop), and each first request's
-    latency is counted from when it was due, not from when a connection came free, so a server
-    that falls behind shows in the figure instead of slowing the arrivals."""
+    employer), over at most `connections` connections, a gig's walk starting every 1/`rate` s
+    whatever the server does (an open loop, which wrk cannot do). Each first request's latency
+    is counted from when it was due, not from when a connection came free, so a server that
+    falls behind shows in the figure instead of slowing the arrivals."""
     queue: deque[UUID] = deque(gigs)
     boss = {"Authorization": f"Bearer {token(employer, 'employer')}"}
     latencies: dict[str, list[float]] = {step: [] for step in FLOW_STEPS}
@@ -165,11 +208,6 @@ async def flow(
         await one(client, "submission", gig, student, work, time.perf_counter())
         review = {"decision": "approve", "feedback": "great"}
         await one(client, "review", gig, boss, review, time.perf_counter())
-
-    async def closed(client: httpx.AsyncClient, deadline: float) -> None:
-        student = {"Authorization": f"Bearer {token(uuid4(), 'student')}"}
-        while time.perf_counter() < deadline and queue:
-            await walk(client, queue.popleft(), student, time.perf_counter())
 
     async def walk_when_free(
         free: asyncio.Queue[httpx.AsyncClient], gig: UUID, student: dict[str, str], due: float
@@ -207,10 +245,7 @@ async def flow(
         ]
         started = time.perf_counter()
         deadline = started + seconds
-        if rate is None:
-            await asyncio.gather(*(closed(client, deadline) for client in clients))
-        else:
-            await paced(clients, deadline, rate)
+        await paced(clients, deadline, rate)
         elapsed = time.perf_counter() - started
     for kind, count in kinds.most_common(5):
         print(f"flow error x{count}: {kind}", file=sys.stderr)
@@ -240,12 +275,10 @@ def run(ctx: Context) -> list[Figure]:
         env = postgres_env(schema)
         app = Marketplace(env, clock=FakeClock())
         employer = uuid4()
-        expected_rate = 600  # flow requests/s, above what it reaches, so neither loop runs dry
+        # Gigs for the closed loop at its ceiling, and for the open loop at half of it.
+        for_closed = int(sizes.http_seconds * CLOSED_LOOP_CEILING / len(FLOW_STEPS))
         gigs = posted_gigs(
-            app,
-            max(1_000, int(sizes.http_seconds * expected_rate / 2)),  # the closed loop's, and half again
-            Actor.user(employer, "employer"),
-            FakeClock(datetime.now(UTC)),
+            app, for_closed * 3 // 2, Actor.user(employer, "employer"), FakeClock(datetime.now(UTC))
         )
         db = database_for(env)
         Projections(app, db, wakeup=PollingWakeup()).catch_up()
@@ -270,12 +303,13 @@ def run(ctx: Context) -> list[Figure]:
                 bare_url, board_url, sizes.http_seconds, sizes.http_connections, reader
             )
             c = sizes.http_connections
-            closed = asyncio.run(flow(base, gigs, employer, sizes.http_seconds, c))
-            # The open loop starts caught up, as the closed one did, with gigs the first left.
+            plan = Path(tmp) / "flow-plan.txt"
+            closed = closed_flow(base, gigs[:for_closed], employer, sizes.http_seconds, c, plan)
+            # The open loop starts caught up, as the closed one did, with gigs of its own.
             settle(base)
-            walks = closed.throughput / len(FLOW_STEPS) * OPEN_LOOP_SHARE
-            left = gigs[len(closed.latencies["claim"]) :]
-            paced = asyncio.run(flow(base, left, employer, sizes.http_seconds, c, rate=walks))
+            walks = closed.run.rate / len(FLOW_STEPS) * OPEN_LOOP_SHARE
+            left = gigs[for_closed:]
+            paced = asyncio.run(paced_flow(base, left, employer, sizes.http_seconds, c, walks))
             peaks = tree_peaks(api.pid)
         c = sizes.http_connections
         label = f"{c} connections, granian {WORKERS} workers"
@@ -302,33 +336,32 @@ def run(ctx: Context) -> list[Figure]:
             *flow_figures(closed, paced, label),
         ]
         ctx.notes.append(
-            f"flow, closed loop: {closed.summary()}; open loop at {paced.rate:.0f} gigs/s: "
+            f"flow, closed loop (wrk): {closed.walks:,} gigs walked, {closed.failures} failed "
+            f"requests; open loop at {paced.rate:.0f} gigs/s: "
             f"{paced.summary()}; API process tree peak RSS (MiB): "
             f"{', '.join(f'{v:.0f}' for v in peaks.values())}"
         )
     return figures
 
 
-def flow_figures(closed: FlowRun, paced: FlowRun, label: str) -> list[Figure]:
-    """The closed loop's throughput and latencies (with the issue's target), then each step's,
-    then the latencies at a paced arrival rate well inside that throughput."""
-    assert paced.rate is not None
-    every = closed.every
+def flow_figures(closed: ClosedFlow, paced: FlowRun, label: str) -> list[Figure]:
+    """The closed loop's throughput and latencies (with the issue's target), then the latencies
+    of each step and of all at a paced arrival rate well inside that throughput."""
     figures = [
-        Figure("http", "postgres", f"claim → submit → approve, {label}", closed.throughput, "req/s"),
-        Figure("http", "postgres", "flow p50 per request", percentile(every, 50), "ms"),
+        Figure("http", "postgres", f"claim → submit → approve (wrk), {label}", closed.run.rate, "req/s"),
+        Figure("http", "postgres", "flow p50 per request", closed.run.p50, "ms"),
         Figure(
             "http",
             "postgres",
             "flow p99 per request",
-            percentile(every, 99),
+            closed.run.p99,
             "ms",
             targets=(Target("p99 < 50 ms", maximum=50),),
         ),
     ]
     figures += [
-        Figure("http", "postgres", f"flow p99 of POST /gigs/{{id}}/{step}", percentile(ms, 99), "ms")
-        for step, ms in closed.latencies.items()
+        Figure("http", "postgres", f"open loop: p99 of POST /gigs/{{id}}/{step}", percentile(ms, 99), "ms")
+        for step, ms in paced.latencies.items()
     ]
     every = paced.every
     rate = f"open loop, {paced.rate:.0f} gigs/s ({paced.rate * len(FLOW_STEPS):.0f} req/s offered)"
