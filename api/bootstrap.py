@@ -260,10 +260,11 @@ def _startup_lock(settings: Settings) -> Iterator[None]:
 
 
 @contextmanager
-def composed() -> Iterator[Container]:
+def composed(*, prepare_read_models: bool = True) -> Iterator[Container]:
     """The composition the environment describes, closed on leaving: for the CLI's commands and
-    for processes of their own (a lane of read models)."""
-    container = bootstrap(get_settings())
+    for processes of their own (a lane of read models, which prepares only its own models:
+    `prepare_read_models=False`)."""
+    container = bootstrap(get_settings(), prepare_read_models=prepare_read_models)
     try:
         yield container
     finally:
@@ -271,13 +272,23 @@ def composed() -> Iterator[Container]:
 
 
 def bootstrap(
-    settings: Settings, *, clock: Clock = system_clock, gateway: PaymentGateway | None = None
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    gateway: PaymentGateway | None = None,
+    prepare_read_models: bool = True,
 ) -> Container:
+    """The application composed from `settings`, its tables created. Without
+    `prepare_read_models` the read models' tables are left as they are: a process rebuilding or
+    following a lane of them prepares its own, and must not give the indexes back to models
+    another lane is rebuilding without them."""
     with _startup_lock(settings):
-        return _bootstrap(settings, clock, gateway)
+        return _bootstrap(settings, clock, gateway, prepare_read_models)
 
 
-def _bootstrap(settings: Settings, clock: Clock, gateway: PaymentGateway | None) -> Container:
+def _bootstrap(
+    settings: Settings, clock: Clock, gateway: PaymentGateway | None, prepare_read_models: bool
+) -> Container:
     store = settings.database
     if not store.is_postgres:
         store.data_dir.mkdir(parents=True, exist_ok=True)
@@ -295,7 +306,8 @@ def _bootstrap(settings: Settings, clock: Clock, gateway: PaymentGateway | None)
     fairness = FairnessService(clock, settings.platform_floor_per_hour)
     fairness_model = FairnessModel(db.dialect, policy=fairness.policy)
     projections = Projections(marketplace, db, models={fairness_model.name: fairness_model})
-    projections.prepare()
+    if prepare_read_models:
+        projections.prepare()
     escrow_follower.prepare()
     events = EventsTable.of(marketplace)
     audit_followers = [

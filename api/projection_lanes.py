@@ -72,7 +72,8 @@ def _running(lane: list[str], wakeup: Wakeup | None = None) -> Iterator[Projecti
     from api.bootstrap import composed
 
     runtime_tuning.for_event_folding()  # a spawned process starts with the defaults
-    with composed() as container:
+    # Its own models only: each is prepared as the lane starts following or reset for a rebuild.
+    with composed(prepare_read_models=False) as container:
         chosen = _lane(container, lane, wakeup)
         try:
             yield chosen

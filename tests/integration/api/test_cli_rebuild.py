@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 
 from api import cli
-from api.bootstrap import Container, bootstrap
+from api.bootstrap import Container, bootstrap, composed
 from api.settings import get_settings
 from domain.clock import Clock
+from projections.rebuild import build_indexes, reset
 from tests.conftest import POSTGRES_DSN, FakeClock
 from tests.integration.projections.factories import Market
+from tests.integration.projections.test_rebuild_indexes import index_names, present_indexes
 
 TABLES = ("board_gigs", "gig_details", "gig_detail_entries", "fairness_facts", "due_timers", "audit_index")
 
@@ -87,3 +89,23 @@ def test_one_process_or_two_give_the_same_rows(
     assert cli.main(["projections", "rebuild", "--processes", "2"]) == 0
     assert rows(container) == one
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("prepare_read_models", [False, True])
+def test_a_lane_process_leaves_the_indexes_of_models_another_lane_rebuilds_alone(
+    container: Container, prepare_read_models: bool
+) -> None:
+    """A rebuild lane starting after the other lane has reset its models (their tables loaded
+    without secondary indexes) must not give those indexes back: only the full composition
+    prepares every model."""
+    board = container.projections.followers["board"]
+    reset(board, defer_indexes=True)
+    wanted = index_names([board.model])
+    assert wanted and present_indexes(container.db, wanted) == set()
+
+    with composed(prepare_read_models=prepare_read_models):
+        pass
+
+    assert present_indexes(container.db, wanted) == (wanted if prepare_read_models else set())
+    build_indexes(board)
+    assert present_indexes(container.db, wanted) == wanted

@@ -32,7 +32,7 @@ def _models(market: Market, db: Database) -> list[ReadModel]:
     return [*(model(db.dialect) for model in MODELS.values()), Ledger(events), AuditIndex(events)]
 
 
-def _index_names(models: list[ReadModel]) -> set[str]:
+def index_names(models: list[ReadModel]) -> set[str]:
     names = set()
     for model in models:
         for statement in model.schema():
@@ -43,7 +43,7 @@ def _index_names(models: list[ReadModel]) -> set[str]:
     return names
 
 
-def _present(db: Database, names: set[str]) -> set[str]:
+def present_indexes(db: Database, names: set[str]) -> set[str]:
     if db.dialect == "sqlite":
         query = "SELECT name FROM sqlite_master WHERE type = 'index'"
     else:
@@ -65,19 +65,19 @@ def test_a_rebuild_builds_the_secondary_indexes_after_the_replay_and_keeps_the_r
     live.catch_up()
     tables = [t for model in _models(market, db) for t in model.tables]
     followed = snapshot(db, tables)
-    names = _index_names(_models(market, db))
-    assert len(names) >= 10 and _present(db, names) == names
+    names = index_names(_models(market, db))
+    assert len(names) >= 10 and present_indexes(db, names) == names
 
     during: list[set[str]] = []
 
     def watch(p: Progress) -> None:
         if 0 < p.processed < p.total:
-            during.append(_present(db, names))
+            during.append(present_indexes(db, names))
 
     rebuilt = rebuild_group(FollowerGroup(_followers(market, db), page_size=200), watch)
 
     assert during and all(found == set() for found in during)  # loaded without them
-    assert _present(db, names) == names
+    assert present_indexes(db, names) == names
     assert snapshot(db, tables) == followed
     head = market.app.recorder.max_notification_id()
     assert {p.processed for p in rebuilt} == {head}
@@ -88,16 +88,16 @@ def test_a_rebuild_that_dies_before_its_indexes_gets_them_back_when_its_follower
 ) -> None:
     list(stream(market.app, 300))
     followers = _followers(market, db)
-    names = _index_names([f.model for f in followers])
+    names = index_names([f.model for f in followers])
     for follower in followers:
         reset(follower, defer_indexes=True)
         follower.step()
-    assert _present(db, names) == set()
+    assert present_indexes(db, names) == set()
 
     for follower in _followers(market, db):  # a worker starting after the crash
         follower.prepare()
 
-    assert _present(db, names) == names
+    assert present_indexes(db, names) == names
 
 
 def test_building_indexes_waits_for_a_process_starting_up_in_the_same_schema(
@@ -109,14 +109,14 @@ def test_building_indexes_waits_for_a_process_starting_up_in_the_same_schema(
         pytest.skip("SQLite's single writer serialises schema changes already")
     follower = _followers(market, db)[-1]  # the audit index: four secondary indexes
     reset(follower, defer_indexes=True)
-    names = _index_names([follower.model])
+    names = index_names([follower.model])
     done = threading.Event()
     with psycopg.connect(POSTGRES_DSN, autocommit=True) as starting:
         starting.execute("SELECT pg_advisory_lock(hashtext(%s))", (schema_lock_key(db.schema),))
         builder = threading.Thread(target=lambda: (build_indexes(follower), done.set()))
         builder.start()
         assert not done.wait(0.5)  # waits for the start-up to finish
-        assert _present(db, names) == set()
+        assert present_indexes(db, names) == set()
         starting.execute("SELECT pg_advisory_unlock(hashtext(%s))", (schema_lock_key(db.schema),))
     builder.join(10)
-    assert done.is_set() and _present(db, names) == names
+    assert done.is_set() and present_indexes(db, names) == names
