@@ -133,7 +133,7 @@ def board_view(
     if sort not in SORTS:
         raise InvalidQuery(f"sort must be one of {', '.join(SORTS)}", field="sort")
     limit = checked_limit(limit)
-    column, direction = SORTS[sort]
+    column = SORTS[sort][0]
     filters = {
         "q": q,
         "skill": skill,
@@ -143,19 +143,17 @@ def board_view(
         "currency": currency,
     }
     where, params = _filters(db, filters)
+    after: tuple[object, str] | None = None
     if cursor:
         cursor_sort, key, last_id = decode_cursor(cursor, 3, (str, object, str))
         if cursor_sort != sort:
             raise InvalidQuery("the cursor belongs to another sort order", field="cursor")
         if not isinstance(key, _SORT_KEY_TYPES[sort]) or isinstance(key, bool):
             raise InvalidQuery("the cursor is not one this server issued", field="cursor")
-        after = "<" if direction == "DESC" else ">"
-        # The first, redundant bound is what the sort's index can seek to; the OR alone makes
-        # PostgreSQL walk the index from the top of the board and filter every row before it.
-        where.append(f"g.{column} {after}= :key")
-        where.append(f"(g.{column} {after} :key OR g.gig_id > :last_id)")
-        params.update(key=key, last_id=last_id)
-    rows = _select(db, where, params, f"g.{column} {direction}, g.gig_id", limit + 1)
+        after = (key, str(last_id))
+    sql, params = board_query(sort, where, params, after, limit + 1)
+    with db.read() as conn:
+        rows = conn.fetchall(sql, params)
     items = [_item(row) for row in rows[:limit]]
     if len(rows) <= limit:
         return BoardPage(items, None)
@@ -163,13 +161,36 @@ def board_view(
     return BoardPage(items, encode_cursor(sort, last[column], last["gig_id"]))
 
 
-def _select(
-    db: Database, where: list[str], params: dict[str, Any], order: str, limit: int
-) -> list[dict[str, Any]]:
-    with db.read() as conn:
-        return conn.fetchall(
-            "SELECT g.gig_id, g.employer_id, g.title, g.summary, g.deliverables, g.skills, g.estimated_hours,"
-            " g.pay_amount, g.currency, g.pay_per_hour, g.deadline, g.deadline_key, g.jurisdiction,"
-            f" g.posted_at FROM board_gigs g WHERE {' AND '.join(where)} ORDER BY {order} LIMIT :limit",
-            {**params, "limit": limit},
-        )
+_COLUMNS = (
+    "g.gig_id, g.employer_id, g.title, g.summary, g.deliverables, g.skills, g.estimated_hours,"
+    " g.pay_amount, g.currency, g.pay_per_hour, g.deadline, g.deadline_key, g.jurisdiction, g.posted_at"
+)
+
+
+def board_query(
+    sort: str, where: list[str], params: dict[str, Any], after: tuple[object, str] | None, limit: int
+) -> tuple[str, dict[str, Any]]:
+    """The page's SQL: the rows matching `where` in the sort's order, those after the cursor's
+    (key, gig id) when `after` is given.
+
+    After a cursor the rows come from two seeks into the sort's index, merged: the rest of the
+    cursor's key (its ties, by gig id) and the keys beyond it. One condition, `key < :key OR
+    (key = :key AND gig_id > :last_id)`, cannot seek in an index ordered by key descending and
+    gig id ascending: it would start at the first of the ties and step over every one already
+    shown, so paging through many gigs of one pay got slower with each page."""
+    column, direction = SORTS[sort]
+    order = f"{column} {direction}, gig_id"
+    select = f"SELECT {_COLUMNS} FROM board_gigs g WHERE "
+    if after is None:
+        sql = f"{select}{' AND '.join(where)} ORDER BY g.{column} {direction}, g.gig_id LIMIT :limit"
+        return sql, {**params, "limit": limit}
+    key, last_id = after
+    beyond = "<" if direction == "DESC" else ">"
+    ties = " AND ".join([*where, f"g.{column} = :key", "g.gig_id > :last_id"])
+    rest = " AND ".join([*where, f"g.{column} {beyond} :key"])
+    sql = (
+        f"SELECT * FROM ({select}{ties} ORDER BY g.gig_id LIMIT :limit) AS ties"
+        f" UNION ALL SELECT * FROM ({select}{rest} ORDER BY g.{column} {direction}, g.gig_id LIMIT :limit)"
+        f" AS rest ORDER BY {order} LIMIT :limit"
+    )
+    return sql, {**params, "key": key, "last_id": last_id, "limit": limit}
