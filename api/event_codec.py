@@ -4,6 +4,7 @@ in one pass, instead of walking a tagged JSON tree as the stock JSON transcoder 
 
 from __future__ import annotations
 
+import threading
 import typing
 from functools import cache
 from typing import Any, ClassVar, cast
@@ -47,13 +48,29 @@ def _typed_decoder(event_cls: type) -> msgspec.json.Decoder[Any]:
     return msgspec.json.Decoder(_state_type(event_cls))
 
 
-def _decoder_for(cls: type) -> tuple[type, msgspec.json.Decoder[Any] | None]:
-    """The event class and, when its stored state needs no upcasting, its typed decoder."""
-    return cls, _typed_decoder(cls) if getattr(cls, "class_version", 1) == 1 else None
+_BUILDING = threading.Lock()
+"""One typed decoder built at a time. msgspec caches what it learns of a dataclass (`Brief`,
+`Money`) on the class as it builds a decoder, and building runs Python code that lets other
+threads in: two followers meeting a new event type at once built the same cache twice, and a
+decoder built from the replaced one crashed the process (a segmentation fault) on its next use."""
+
+
+def _decoder_for(topic: str) -> tuple[type, msgspec.json.Decoder[Any] | None]:
+    """The topic's event class and, when its stored state needs no upcasting, its typed
+    decoder; built once per process and kept in `_DECODERS`."""
+    with _BUILDING:
+        found = _DECODERS.get(topic)
+        if found is None:
+            cls = resolve_topic(topic)
+            # Built for upcast classes too: `msgspec.convert` then finds the type's cache made.
+            typed = _typed_decoder(cls)
+            found = _DECODERS[topic] = (cls, typed if getattr(cls, "class_version", 1) == 1 else None)
+        return found
 
 
 _DECODERS: dict[str, tuple[type, msgspec.json.Decoder[Any] | None]] = {}
-"""Per topic: every event of a catch-up would otherwise resolve its topic and look up its decoder."""
+"""Per topic: every event of a catch-up would otherwise resolve its topic and look up its decoder.
+Read without the lock: a topic's entry is stored whole, once, after its decoder is built."""
 asdict = msgspec.structs.asdict
 
 
@@ -65,7 +82,7 @@ class MsgspecMapper(Mapper[UUID]):
         topic = stored_event.topic
         found = _DECODERS.get(topic)
         if found is None:
-            found = _DECODERS[topic] = _decoder_for(resolve_topic(topic))
+            found = _decoder_for(topic)
         cls, typed = found
         data = stored_event.state
         try:

@@ -35,7 +35,8 @@ def _free_port() -> int:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     port = _free_port()
-    env = {**os.environ, "FAIRGIG_DATA_DIR": str(tmp_path), "PORT": str(port)}
+    # A crash of the server (a segfault in an extension) prints every thread's stack.
+    env = {**os.environ, "FAIRGIG_DATA_DIR": str(tmp_path), "PORT": str(port), "PYTHONFAULTHANDLER": "1"}
     env.pop("FAIRGIG_DATABASE_URL", None)
     fairgig = Path(sys.executable).with_name("fairgig")
     proc = subprocess.Popen(
@@ -58,7 +59,7 @@ def server(tmp_path: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         output, _ = proc.communicate(timeout=10)
-        print(output.decode(errors="replace")[-4000:])
+        print(output.decode(errors="replace")[-40000:])
 
 
 @pytest.mark.skipif(
