@@ -14,7 +14,7 @@ import stripe
 
 from domain.money import Money
 from payments.gateway import Funding, GatewayError, Movement, PayoutAccount
-from payments.stripe_errors import stripe_outcomes
+from payments.stripe_errors import stripe_call, stripe_outcomes
 from payments.stripe_movements import list_movements
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
@@ -33,7 +33,8 @@ class StripeGateway:
         onboarding_refresh_url: str = "http://localhost:8000/students/me/payout-account/refresh",
     ) -> None:
         # No SDK retries: the escrow process owns retry and back-off, and it retries with the same
-        # idempotency key, so a hidden second layer would only multiply the waiting.
+        # idempotency key, so a hidden second layer would only multiply the waiting. The one
+        # exception, a twin request holding the key (409), is waited out by `stripe_call`.
         self._client = stripe.StripeClient(
             secret_key,
             base_addresses={"api": api_base, "connect": api_base} if api_base else None,
@@ -46,8 +47,9 @@ class StripeGateway:
     def create_funding(
         self, *, gig_id: str, amount: Money, description: str, idempotency_key: str
     ) -> Funding:
-        with stripe_outcomes("create funding"):
-            intent = self._client.v1.payment_intents.create(
+        intent = stripe_call(
+            "create funding",
+            lambda: self._client.v1.payment_intents.create(
                 params={
                     "amount": amount.amount,
                     "currency": amount.currency,
@@ -57,15 +59,18 @@ class StripeGateway:
                     "automatic_payment_methods": {"enabled": True},
                 },
                 options={"idempotency_key": idempotency_key},
-            )
+            ),
+        )
         return _funding(intent)
 
     def cancel_funding(self, *, reference: str, idempotency_key: str) -> bool:
         try:
-            with stripe_outcomes("cancel funding"):
-                self._client.v1.payment_intents.cancel(
+            stripe_call(
+                "cancel funding",
+                lambda: self._client.v1.payment_intents.cancel(
                     reference, options={"idempotency_key": idempotency_key}
-                )
+                ),
+            )
         except GatewayError as e:
             if e.code == "payment_intent_unexpected_state":
                 return False
@@ -77,8 +82,9 @@ class StripeGateway:
             return _funding(self._client.v1.payment_intents.retrieve(reference))
 
     def open_payout_account(self, *, student_id: str, email: str, idempotency_key: str) -> PayoutAccount:
-        with stripe_outcomes("open payout account"):
-            account = self._client.v1.accounts.create(
+        account = stripe_call(
+            "open payout account",
+            lambda: self._client.v1.accounts.create(
                 params={
                     "type": "express",
                     "email": email,
@@ -86,8 +92,11 @@ class StripeGateway:
                     "capabilities": {"transfers": {"requested": True}},
                 },
                 options={"idempotency_key": idempotency_key},
-            )
-            link = self._client.v1.account_links.create(
+            ),
+        )
+        link = stripe_call(
+            "open payout account",
+            lambda: self._client.v1.account_links.create(
                 params={
                     "account": account.id,
                     "type": "account_onboarding",
@@ -95,7 +104,8 @@ class StripeGateway:
                     "refresh_url": self._refresh_url,
                 },
                 options={"idempotency_key": f"{idempotency_key}:link"},
-            )
+            ),
+        )
         return PayoutAccount(account.id, link.url, bool(account.payouts_enabled))
 
     def payout_account_status(self, account_ref: str) -> bool:
@@ -104,8 +114,9 @@ class StripeGateway:
 
     def transfer(self, *, gig_id: str, account: str, amount: Money, source: str, idempotency_key: str) -> str:
         charge = self._charge_of(source)
-        with stripe_outcomes("transfer"):
-            transfer = self._client.v1.transfers.create(
+        transfer = stripe_call(
+            "transfer",
+            lambda: self._client.v1.transfers.create(
                 params={
                     "amount": amount.amount,
                     "currency": amount.currency,
@@ -115,15 +126,18 @@ class StripeGateway:
                     "metadata": {"gig_id": gig_id},
                 },
                 options={"idempotency_key": idempotency_key},
-            )
+            ),
+        )
         return str(transfer.id)
 
     def refund(self, *, gig_id: str, payment: str, amount: Money, idempotency_key: str) -> str:
-        with stripe_outcomes("refund"):
-            refund = self._client.v1.refunds.create(
+        refund = stripe_call(
+            "refund",
+            lambda: self._client.v1.refunds.create(
                 params={"payment_intent": payment, "amount": amount.amount, "metadata": {"gig_id": gig_id}},
                 options={"idempotency_key": idempotency_key},
-            )
+            ),
+        )
         return str(refund.id)
 
     def movements(self, *, since: datetime, until: datetime) -> list[Movement]:

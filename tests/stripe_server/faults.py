@@ -4,6 +4,8 @@ Kinds:
 - `timeout`: hold the request for `delay` seconds without doing it, then drop the connection;
 - `timeout_after`: do the request, then hold and drop, so the side effect happened but the
   caller never heard of it (the case idempotency keys exist for);
+- `slow`: hold the request for `delay` seconds with its idempotency key in use, then do it and
+  answer (a twin request with the same key meanwhile gets Stripe's 409);
 - `500`, `429`: refuse before doing anything, as Stripe's edge does;
 - `decline`: the card is declined (a confirm fails as a real decline would, with its webhook);
 - `account_closed`: the destination account is closed."""
@@ -16,7 +18,7 @@ from fnmatch import fnmatchcase
 
 from tests.stripe_server.errors import StripeApiError, account_closed, card_declined
 
-KINDS = {"timeout", "timeout_after", "500", "429", "decline", "account_closed"}
+KINDS = {"timeout", "timeout_after", "slow", "500", "429", "decline", "account_closed"}
 DEFAULT_DELAY = 2.0
 
 

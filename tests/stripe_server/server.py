@@ -75,6 +75,8 @@ class StripeHttpServer(ThreadingHTTPServer):
     def _run(
         self, method: str, path: str, params: dict[str, Any], key: str | None, fault: Fault | None
     ) -> tuple[int, Any]:
+        if fault and fault.kind == "slow":
+            self.stopping.wait(fault.delay)
         call = Call(
             self.store, params, key, self.base_url, force_decline=bool(fault and fault.kind == "decline")
         )
