@@ -60,7 +60,9 @@ def test_twin_fundings_get_one_payment_intent_and_both_its_client_secret(
     assert len(keyed) >= 3  # the first, the refused twin, and the twin's replayed attempt
 
 
-def test_twin_transfers_move_the_money_once(stripe_gateway: StripeGateway, stripe_server: LocalStripe) -> None:
+def test_twin_transfers_move_the_money_once(
+    stripe_gateway: StripeGateway, stripe_server: LocalStripe
+) -> None:
     gig, payment = funded_gig(stripe_gateway, stripe_server)
     student = payable_student(stripe_gateway, stripe_server)
     stripe_server.inject_fault("/v1/transfers", "slow", method="POST", delay=HELD)
