@@ -4,11 +4,12 @@ the same worker count, each in a child process. As in production, the API runs w
 `FAIRGIG_EMBEDDED_WORKERS=0` and the read models, escrow and timers run in a worker process of
 their own (`fairgig worker all`), so the API process serves requests only.
 
-The board is loaded with wrk (installed by `make bench`); the flow needs a bearer token per user
-and three dependent requests per gig, so it is driven by a small asyncio + httpx client. Both
-load generators share the machine's cores with the server and PostgreSQL. The bare endpoint and
-the API serve side by side and take the board's load in alternating rounds, so whatever else
-the machine is doing meanwhile weighs on both alike.
+The board is loaded with wrk (installed by `make bench`). The flow needs a bearer token per user
+and three dependent requests per gig: wrk drives it with `bench/flow.lua` and one thread per
+connection (a closed loop), and a small asyncio + httpx client paces it (an open loop, which wrk
+cannot do). The load generators share the machine's cores with the server and PostgreSQL. The
+bare endpoint and the API serve side by side and take the board's load in alternating rounds, so
+whatever else the machine is doing meanwhile weighs on both alike.
 """
 
 from __future__ import annotations
