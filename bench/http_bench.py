@@ -168,10 +168,6 @@ class FlowRun:
     def every(self) -> list[float]:
         return [ms for v in self.latencies.values() for ms in v]
 
-    @property
-    def throughput(self) -> float:
-        return self.requests / self.seconds
-
     def summary(self) -> str:
         steps = ", ".join(
             f"{step} p50 {percentile(ms, 50):.0f} / p99 {percentile(ms, 99):.0f} ms"
