@@ -25,6 +25,8 @@ from psycopg_pool import ConnectionPool
 
 Row = dict[str, Any]
 Params = Mapping[str, Any] | None
+Query = tuple[str, Params]
+"""A statement and its parameters."""
 RowsIn = Sequence[Mapping[str, Any]]
 ValuesIn = Sequence[tuple[Any, ...]]
 _NAMED = re.compile(r"(?<![:\w]):([a-zA-Z_][a-zA-Z0-9_]*)")
@@ -55,6 +57,10 @@ class Connection(Protocol):
 
     def fetchall(self, sql: str, params: Params = None) -> list[Row]: ...
     def fetchone(self, sql: str, params: Params = None) -> Row | None: ...
+    def fetch_each(self, queries: Sequence[Query]) -> list[list[Row]]:
+        """`fetchall` of each query, in one round trip where the connection can send them all
+        before reading any reply (PostgreSQL in a pipeline)."""
+        ...
 
 
 @lru_cache(maxsize=256)
@@ -141,6 +147,9 @@ class _SQLiteConnection:
         rows = self.fetchall(sql, params)
         return rows[0] if rows else None
 
+    def fetch_each(self, queries: Sequence[Query]) -> list[list[Row]]:
+        return [self.fetchall(sql, params) for sql, params in queries]
+
 
 class SQLiteDatabase:
     """One connection per thread; WAL so readers never block the writer."""
@@ -207,6 +216,7 @@ class _PostgresConnection:
         # Reads get a cursor of their own: in pipeline mode a fetch on the cursor that has just
         # sent an executemany would look for that batch's (absent) rows.
         self._reader = conn.cursor()
+        self._readers: list[psycopg.Cursor[Row]] = []
 
     def execute(self, sql: str, params: Params = None) -> None:
         self._cur.execute(to_psycopg(sql), params or {})
@@ -258,6 +268,18 @@ class _PostgresConnection:
 
     def fetchall(self, sql: str, params: Params = None) -> list[Row]:
         return self._reader.execute(to_psycopg(sql), params or {}).fetchall()
+
+    def fetch_each(self, queries: Sequence[Query]) -> list[list[Row]]:
+        if not self._pipeline or len(queries) < 2:
+            return [self.fetchall(sql, params) for sql, params in queries]
+        # A cursor per query: all are sent before the first fetch syncs the pipeline, which
+        # then brings every reply back in one round trip.
+        while len(self._readers) < len(queries):
+            self._readers.append(self._conn.cursor())
+        cursors = self._readers[: len(queries)]
+        for cursor, (sql, params) in zip(cursors, queries, strict=True):
+            cursor.execute(to_psycopg(sql), params or {})
+        return [cursor.fetchall() for cursor in cursors]
 
     def fetchone(self, sql: str, params: Params = None) -> Row | None:
         return self._reader.execute(to_psycopg(sql), params or {}).fetchone()

@@ -20,7 +20,7 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from projections.columns import iso
-from projections.database import Connection, Row
+from projections.database import Connection, Query, Row
 
 Dialect = Literal["sqlite", "postgres"]
 
@@ -163,6 +163,12 @@ class ReadModel:
         loads the rows the page touches here, in one query per table. `gigs`, when given, are
         the page's gigs, worked out once for every model of a group."""
 
+    def row_loads(self, gigs: PageGigs) -> list[tuple[Rows, Query]]:
+        """What `page_events` would read for the page, counted as read: a group sends every
+        model's queries in one round trip, hands each buffer its rows, and the model's
+        `page_events` then finds nothing left to read."""
+        return []
+
     def flush(self, conn: Connection) -> None:
         """Write what the handlers buffered. The group calls it once per page; a follower on its
         own calls it after every event, so a failing write is pinned on the event that caused it."""
@@ -259,12 +265,22 @@ class Rows:
         """Read every row whose first key column has one of these values (and that the buffer
         does not hold yet), in one query; a key of a loaded value that was not found is known
         to be missing without asking the database again."""
+        query = self.load_query(values)
+        if query is not None:
+            self.take(conn.fetchall(*query))
+
+    def load_query(self, values: Iterable[Any]) -> Query | None:
+        """The query `load` runs for these values (None: the buffer knows them all), counting
+        them as loaded: its rows must reach `take` before the buffer is read."""
         wanted = [v for v in dict.fromkeys(values) if v not in self._complete]
         if not wanted:
-            return
+            return None
         self._complete.update(wanted)
         param: Any = json.dumps(wanted) if self.dialect == "sqlite" else wanted
-        for row in conn.fetchall(self._select_many, {"keys": param}):
+        return self._select_many, {"keys": param}
+
+    def take(self, rows: Iterable[Row]) -> None:
+        for row in rows:
             self._rows.setdefault(self._key(row), row)
 
     def missing(self, values: Iterable[Any]) -> None:
@@ -375,12 +391,19 @@ class BufferedReadModel(ReadModel):
             added.reset()
 
     def page_events(self, conn: Connection, events: Sequence[Any], gigs: PageGigs | None = None) -> None:
-        if gigs is None:
-            gigs = PageGigs.of(events)
+        loads = self.row_loads(gigs if gigs is not None else PageGigs.of(events))
+        for (rows, _), found in zip(loads, conn.fetch_each([q for _, q in loads]), strict=True):
+            rows.take(found)
+
+    def row_loads(self, gigs: PageGigs) -> list[tuple[Rows, Query]]:
+        loads = []
         for rows in self.buffers():
             if rows.key[0] == "gig_id":
-                rows.load(conn, gigs.earlier)
+                query = rows.load_query(gigs.earlier)
                 rows.missing(gigs.created)
+                if query is not None:
+                    loads.append((rows, query))
+        return loads
 
     def flush(self, conn: Connection) -> None:
         for rows in self.buffers():

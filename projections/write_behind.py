@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from projections.database import Connection, Database, Params, Row, RowsIn, ValuesIn, values_of
+from projections.database import Connection, Database, Params, Query, Row, RowsIn, ValuesIn, values_of
 
 Write = Callable[[Connection], None]
 
@@ -60,6 +60,9 @@ class DeferredWrites:
 
     def fetchall(self, sql: str, params: Params = None) -> list[Row]:
         return self._reader.fetchall(sql, params)
+
+    def fetch_each(self, queries: Sequence[Query]) -> list[list[Row]]:
+        return self._reader.fetch_each(queries)
 
     def fetchone(self, sql: str, params: Params = None) -> Row | None:
         return self._reader.fetchone(sql, params)

@@ -10,7 +10,7 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 from domain.marketplace import Marketplace
-from projections.database import Connection, Database, RowsIn, ValuesIn
+from projections.database import Connection, Database, Query, RowsIn, ValuesIn
 from projections.follower import Follower
 from projections.rebuild import rebuild
 from projections.registry import MODELS
@@ -88,6 +88,9 @@ class _Countdown:
 
     def fetchone(self, sql: str, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
         return self._conn.fetchone(sql, params)
+
+    def fetch_each(self, queries: Sequence[Query]) -> list[list[dict[str, Any]]]:
+        return self._conn.fetch_each(queries)
 
 
 def snapshot(db: Database, tables: Sequence[str]) -> dict[str, list[str]]:
