@@ -144,7 +144,12 @@ class Follower:
             except Exception as e:
                 raise PoisonEvent(index, e) from e
         self.model.page_started()
+        postgres = self.db.dialect == "postgres"
         with self.db.transaction(pipeline=pipeline) as conn:
+            # Before any row: a follower whose position another one moved (a second worker, a
+            # rebuild alongside) would otherwise write rows that are there already, and take the
+            # duplicates for a poison event instead of resuming from where the other got to.
+            tracking.check_positions(conn, {self.name: self.position}, lock=postgres)
             # The rows the page touches, in one query per table, rather than one per gig.
             self.model.page_events(conn, events)
             for index, (notification, event) in enumerate(zip(page, events, strict=True)):
@@ -159,9 +164,7 @@ class Follower:
                         raise
                     raise PoisonEvent(index, e) from e
             self.model.page_finished(conn)
-            tracking.advance(
-                conn, self.name, self.position, end, self.now(), lock=self.db.dialect == "postgres"
-            )
+            tracking.move_positions(conn, {self.name: (self.position, end)}, self.now())
         self.position = end
 
     # ---- supervision -----------------------------------------------------------------------

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from itertools import compress
@@ -269,15 +269,29 @@ class FollowerGroup:
         return PageGigs.of((e for i, e in pairs if i > furthest), seen)
 
     @staticmethod
-    def _load(conn: Connection, followers: Sequence[Follower], gigs: PageGigs) -> None:
+    def _load(
+        conn: Connection,
+        followers: Sequence[Follower],
+        gigs: PageGigs,
+        *,
+        check: tuple[Mapping[str, int], bool] | None = None,
+    ) -> None:
         """Every model's rows for the page's gigs, asked for together: one round trip on a
         pipelined connection where each model asking alone took one each (following live,
         a page's time went mostly to those waits). Models read only their own tables, so
-        reading them all before any model writes reads the same rows."""
+        reading them all before any model writes reads the same rows. `check`: the expected
+        positions (and whether to lock their rows), checked first in the same round trip."""
         loads = [load for follower in followers for load in follower.model.row_loads(gigs)]
-        if loads:
-            for (rows, _), found in zip(loads, conn.fetch_each([q for _, q in loads]), strict=True):
-                rows.take(found)
+        queries = [query for _, query in loads]
+        if check is not None:
+            queries.insert(0, tracking.positions_query(check[0], lock=check[1]))
+        if not queries:
+            return
+        found = conn.fetch_each(queries)
+        if check is not None:
+            tracking.verify_positions(found.pop(0), check[0])
+        for (rows, _), taken in zip(loads, found, strict=True):
+            rows.take(taken)
 
     def _handle(
         self, follower: Follower, conn: Connection, events: _Decoded, gigs: PageGigs, after: int
@@ -306,12 +320,11 @@ class FollowerGroup:
             # one (following live) is pipelined: a round trip per page, not per statement.
             pipelined = postgres and len(page) < COPY_FROM_ROWS
             with self.db.transaction(pipeline=pipelined) as conn:
-                # Lock and check every tracking row first: one round trip for the whole group.
                 expected = {name: position for name, (position, _) in moves.items()}
-                tracking.check_positions(conn, expected, lock=postgres)
                 for follower in followers:
                     follower.model.page_started()
-                self._load(conn, followers, gigs)
+                # Lock and check every tracking row first, in the round trip of the rows.
+                self._load(conn, followers, gigs, check=(expected, postgres))
                 for follower in followers:
                     self._handle(follower, conn, events, gigs, after=follower.position)
                 tracking.move_positions(conn, moves, now)

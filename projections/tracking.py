@@ -6,12 +6,12 @@ position are written in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from projections.columns import iso
-from projections.database import Connection
+from projections.database import Connection, Query, Row
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS projection_tracking ("
@@ -73,15 +73,23 @@ def check_positions(conn: Connection, expected: Mapping[str, int], *, lock: bool
     """Refuse (PositionMoved) unless every named projection is at its expected position; with
     `lock` (PostgreSQL) hold the rows until commit, taken in name order so that two groups
     queue rather than deadlock."""
+    verify_positions(conn.fetchall(*positions_query(expected, lock=lock)), expected)
+
+
+def positions_query(expected: Mapping[str, int], *, lock: bool) -> Query:
+    """The query `check_positions` runs, for a caller that sends it along with others (in
+    order: with `lock`, statements sent after it run once it holds the rows)."""
     names = sorted(expected)
     params = {f"n{i}": name for i, name in enumerate(names)}
     marks = ", ".join(f":n{i}" for i in range(len(names)))
     suffix = " ORDER BY name FOR UPDATE" if lock else ""
-    rows = conn.fetchall(
-        f"SELECT name, position FROM projection_tracking WHERE name IN ({marks}){suffix}", params
-    )
+    return f"SELECT name, position FROM projection_tracking WHERE name IN ({marks}){suffix}", params
+
+
+def verify_positions(rows: Iterable[Row], expected: Mapping[str, int]) -> None:
+    """Refuse (PositionMoved) unless `rows` of `positions_query` show every expected position."""
     found = {str(row["name"]): int(row["position"]) for row in rows}
-    for name in names:
+    for name in sorted(expected):
         if found.get(name, 0) != expected[name]:
             raise PositionMoved(name)
 
