@@ -99,7 +99,12 @@ def extend(conn: Connection, notifications: list[Notification]) -> ChainHead | N
         previous, length, position = link(previous, notification), length + 1, notification.id
         rows.append({"position": position, "length": length, "hash": previous.hex()})
     if rows:
-        conn.executemany("INSERT INTO audit_chain VALUES (:position, :length, :hash)", rows)
+        # Two processes extending at once (a worker, `fairgig audit verify`) hash the same events
+        # from the same head: the rows one finds already there are the rows it would write.
+        conn.executemany(
+            "INSERT INTO audit_chain VALUES (:position, :length, :hash) ON CONFLICT (position) DO NOTHING",
+            rows,
+        )
     return _last(conn)
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -104,3 +105,33 @@ def test_an_event_slipped_into_the_chained_part_of_the_log_is_reported(
     tamper(db, "DELETE FROM audit_chain WHERE position = 4")
     result = verify(app.recorder, db)
     assert (result.ok, result.first_bad_position) == (False, 4)
+
+
+def test_two_processes_extending_the_chain_at_once_agree_and_neither_fails(
+    app: Marketplace, db: Database, chained: ChainHead, run: MoneyRun
+) -> None:
+    """A worker and `fairgig audit verify` (or two workers) extend the chain at the same moment:
+    both hash the same events from the same head, so the second one's rows are the first one's;
+    the chain must come out whole and neither may fail on the other's rows."""
+    errors: list[BaseException] = []
+    for _ in range(4):
+        run.gig("approved")
+        start = threading.Barrier(3)
+
+        def extend_now(start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                catch_up(app.recorder, db, batch_size=3)
+            except BaseException as e:
+                errors.append(e)
+
+        threads = [threading.Thread(target=extend_now) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    assert errors == []
+    head = chain_head(db)
+    assert head.length == head.position == app.recorder.max_notification_id()
+    assert verify(app.recorder, db).ok
