@@ -35,10 +35,12 @@ class WebhookInbox:
                 conn.execute(statement)
 
     def remember_account(self, account_ref: str, student_id: UUID) -> None:
+        # One statement: a delete and an insert let two requests at once both insert.
         with self.db.transaction() as conn:
-            conn.execute("DELETE FROM payout_accounts WHERE account_ref = :a", {"a": account_ref})
             conn.execute(
-                "INSERT INTO payout_accounts (account_ref, student_id) VALUES (:a, :s)",
+                "INSERT INTO payout_accounts (account_ref, student_id) VALUES (:a, :s)"
+                " ON CONFLICT (account_ref)"
+                " DO UPDATE SET student_id = excluded.student_id, updated_at = NULL",
                 {"a": account_ref, "s": str(student_id)},
             )
 
@@ -52,14 +54,14 @@ class WebhookInbox:
             return False
         self._act(event)
         with self.db.transaction() as conn:
-            # Recorded after acting: a crash in between re-runs an action that is itself idempotent.
-            if not conn.fetchone(
-                "SELECT 1 AS seen FROM webhook_events WHERE event_id = :e", {"e": event.event_id}
-            ):
-                conn.execute(
-                    "INSERT INTO webhook_events (event_id, kind) VALUES (:e, :k)",
-                    {"e": event.event_id, "k": type(event).__name__},
-                )
+            # Recorded after acting: a crash in between re-runs an action that is itself idempotent,
+            # and so does a second server handling the same delivery at the same moment; the
+            # event is remembered once whichever records it first.
+            conn.execute(
+                "INSERT INTO webhook_events (event_id, kind) VALUES (:e, :k)"
+                " ON CONFLICT (event_id) DO NOTHING",
+                {"e": event.event_id, "k": type(event).__name__},
+            )
         return True
 
     def _act(self, event: WebhookEvent) -> None:
