@@ -32,7 +32,7 @@ from projections import tracking
 from projections.database import COPY_FROM_ROWS, Connection
 from projections.follower import Follower
 from projections.log_pages import ReadAhead
-from projections.read_model import PageGigs
+from projections.read_model import PageGigs, load_rows
 from projections.rebuild import Progress, build_indexes, reset
 from projections.write_behind import DeferredWrites, PageWriter, replay
 
@@ -282,16 +282,12 @@ class FollowerGroup:
         reading them all before any model writes reads the same rows. `check`: the expected
         positions (and whether to lock their rows), checked first in the same round trip."""
         loads = [load for follower in followers for load in follower.model.row_loads(gigs)]
-        queries = [query for _, query in loads]
-        if check is not None:
-            queries.insert(0, tracking.positions_query(check[0], lock=check[1]))
-        if not queries:
+        if check is None:
+            load_rows(conn, loads)
             return
-        found = conn.fetch_each(queries)
-        if check is not None:
-            tracking.verify_positions(found.pop(0), check[0])
-        for (rows, _), taken in zip(loads, found, strict=True):
-            rows.take(taken)
+        expected, lock = check
+        positions = load_rows(conn, loads, first=tracking.positions_query(expected, lock=lock))
+        tracking.verify_positions(positions, expected)
 
     def _handle(
         self, follower: Follower, conn: Connection, events: _Decoded, gigs: PageGigs, after: int

@@ -73,6 +73,21 @@ class PageGigs:
         return cls(earlier - created, created)
 
 
+def load_rows(
+    conn: Connection, loads: Sequence[tuple[Rows, Query]], *, first: Query | None = None
+) -> list[Row]:
+    """Run the `row_loads` of one model or of several in one `fetch_each` and hand each buffer
+    its rows; `first`, sent ahead of them in the same round trip, has its rows returned."""
+    queries = [query for _, query in loads]
+    if first is not None:
+        queries.insert(0, first)
+    found = conn.fetch_each(queries) if queries else []
+    ahead = found.pop(0) if first is not None else []
+    for (rows, _), taken in zip(loads, found, strict=True):
+        rows.take(taken)
+    return ahead
+
+
 def is_secondary_index(statement: str) -> bool:
     """A schema statement creating an index that only speeds up reads: a rebuild may leave it
     out until its tables are loaded. Unique indexes are constraints and never deferred; every
@@ -391,9 +406,7 @@ class BufferedReadModel(ReadModel):
             added.reset()
 
     def page_events(self, conn: Connection, events: Sequence[Any], gigs: PageGigs | None = None) -> None:
-        loads = self.row_loads(gigs if gigs is not None else PageGigs.of(events))
-        for (rows, _), found in zip(loads, conn.fetch_each([q for _, q in loads]), strict=True):
-            rows.take(found)
+        load_rows(conn, self.row_loads(gigs if gigs is not None else PageGigs.of(events)))
 
     def row_loads(self, gigs: PageGigs) -> list[tuple[Rows, Query]]:
         loads = []

@@ -60,13 +60,8 @@ def positions(conn: Connection) -> dict[str, int]:
 
 def advance(conn: Connection, name: str, expected: int, to: int, now: datetime, *, lock: bool) -> None:
     """Move the position from `expected` to `to`, or refuse if someone else moved it."""
-    if position(conn, name, lock=lock) != expected:
-        raise PositionMoved(name)
-    conn.execute(
-        "INSERT INTO projection_tracking (name, position, updated_at) VALUES (:name, :position, :at)"
-        " ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
-        {"name": name, "position": to, "at": iso(now)},
-    )
+    check_positions(conn, {name: expected}, lock=lock)
+    move_positions(conn, {name: (expected, to)}, now)
 
 
 def check_positions(conn: Connection, expected: Mapping[str, int], *, lock: bool) -> None:
