@@ -46,6 +46,10 @@ class StudentPortfolio(BufferedReadModel):
             " student_stars INTEGER, student_comment TEXT, ratings_revealed INTEGER NOT NULL,"
             " updated_at TEXT NOT NULL, PRIMARY KEY (student_id, gig_id))",
             "CREATE INDEX IF NOT EXISTS portfolio_by_student ON portfolio_entries (student_id, updated_at)",
+            # A page loads the entries of its gigs by gig (see `entries`), which the primary key,
+            # student first, cannot serve: without this every page read the whole table. Unique,
+            # so a rebuild keeps it while replaying (it defers only plain indexes).
+            "CREATE UNIQUE INDEX IF NOT EXISTS portfolio_entries_by_gig ON portfolio_entries (gig_id, student_id)",
         ]
 
     def _gig(self, conn: Connection, event: Any, **values: Any) -> None:
