@@ -6,23 +6,21 @@ their own (`fairgig worker all`), so the API process serves requests only.
 
 The board is loaded with wrk (installed by `make bench`). The flow needs a bearer token per user
 and three dependent requests per gig: wrk drives it with `bench/flow.lua` and one thread per
-connection (a closed loop), and a small asyncio + httpx client paces it (an open loop, which wrk
-cannot do). The load generators share the machine's cores with the server and PostgreSQL. The
+connection, first as a closed loop (every connection walking gigs with no pause: its throughput),
+then paced at a fixed offered rate (an open loop: the latency a user sees at that load, with a
+late start counted against the server). The load generators share the machine's cores with the server and PostgreSQL. The
 bare endpoint and the API serve side by side and take the board's load in alternating rounds, so
 whatever else the machine is doing meanwhile weighs on both alike.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter, deque
-from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,10 +46,8 @@ BOARD_ROUNDS = 3
 """Rounds of board load per endpoint, alternating bare, ours, bare, ours, ..."""
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 FLOW_STEPS = ("claim", "submission", "review")
-OPEN_LOOP_SHARE = 0.3
-"""The open loop's arrival rate as a share of the throughput the closed loop reached: well inside
-it, as its client (httpx, ~3 ms of CPU per request) takes a share of the server's two cores that
-grows with the rate, where wrk's closed loop takes ~0.2 ms."""
+PACED_RATE = 200
+"""Flow requests/s offered by the open loop: the command rate of the lag target."""
 FLOW_SCRIPT = Path(__file__).with_name("flow.lua")
 CLOSED_LOOP_CEILING = 1_500
 """Flow requests/s the closed loop is given gigs for: above what it reaches, so it never runs dry."""
@@ -78,17 +74,19 @@ def wrk(
     *,
     bearer: str | None = None,
     script: tuple[Path, Path] | None = None,
+    args: tuple[str, ...] = (),
 ) -> WrkRun:
     """Load `url` with wrk for `seconds`: the same request over and over with `bearer`, or
     what a Lua `script` makes of its plan file (`script` is (script, plan)) with one thread per
-    connection, so each connection's requests follow one another as one client's would."""
-    args = ["wrk", f"-c{connections}", f"-d{int(seconds)}s", "--latency"]
+    connection, so each connection's requests follow one another as one client's would; `args`
+    go to the script after the plan."""
+    command = ["wrk", f"-c{connections}", f"-d{int(seconds)}s", "--latency"]
     if bearer is not None:
-        args += ["-t2", "-H", f"Authorization: Bearer {bearer}", url]
+        command += ["-t2", "-H", f"Authorization: Bearer {bearer}", url]
     if script is not None:
         lua, plan = script
-        args += [f"-t{connections}", "-s", str(lua), url, "--", str(plan)]
-    out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
+        command += [f"-t{connections}", "-s", str(lua), url, "--", str(plan), *args]
+    out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
 
     def latency(label: str) -> float:
@@ -121,6 +119,14 @@ def board_rounds(
     return summary(runs[bare_url]), summary(runs[ours_url])
 
 
+def write_plan(plan: Path, employer: UUID, gigs: list[UUID], connections: int) -> None:
+    """bench/flow.lua's plan: the employer's bearer, a student's per connection, the gigs."""
+    lines = [f"E {token(employer, 'employer')}"]
+    lines += [f"S {token(uuid4(), 'student')}" for _ in range(connections)]
+    lines += [f"G {gig}" for gig in gigs]
+    plan.write_text("\n".join(lines) + "\n")
+
+
 @dataclass(frozen=True)
 class ClosedFlow:
     """The flow as wrk drove it: every connection walking gigs with no pause."""
@@ -136,10 +142,7 @@ def closed_flow(
     """Walk `gigs` through claim (a student per connection), submit and approve (the employer)
     over `connections` connections for `seconds`, driven by wrk and bench/flow.lua: a closed
     loop, so the latency it reports is mostly how deep the server's queue is."""
-    lines = [f"E {token(employer, 'employer')}"]
-    lines += [f"S {token(uuid4(), 'student')}" for _ in range(connections)]
-    lines += [f"G {gig}" for gig in gigs]
-    plan.write_text("\n".join(lines) + "\n")
+    write_plan(plan, employer, gigs, connections)
     run = wrk(base, seconds, connections, script=(FLOW_SCRIPT, plan))
     m = re.search(r"flow walks (\d+) failures claim (\d+) submission (\d+) review (\d+)", run.output)
     assert m is not None, run.output
@@ -149,106 +152,57 @@ def closed_flow(
     return ClosedFlow(run, walks, sum(failed))
 
 
-@dataclass
-class FlowRun:
-    """What one paced drive of the flow saw: each step's latencies in ms, keyed by the step's
-    path."""
+@dataclass(frozen=True)
+class Latencies:
+    """How many requests, and their p50 and p99 in ms."""
 
-    seconds: float
-    latencies: dict[str, list[float]]
-    errors: int
-    rate: float
-    """Flows started per second."""
+    count: int
+    p50: float
+    p99: float
 
-    @property
-    def requests(self) -> int:
-        return sum(len(v) for v in self.latencies.values())
 
-    @property
-    def every(self) -> list[float]:
-        return [ms for v in self.latencies.values() for ms in v]
+@dataclass(frozen=True)
+class PacedFlow:
+    """The flow as wrk paced it: a gig's walk due every 1/`walks` s whatever the server did."""
+
+    walks: float
+    """Walks started per second (three requests each)."""
+    every: Latencies
+    steps: dict[str, Latencies]
+    failures: int
 
     def summary(self) -> str:
-        steps = ", ".join(
-            f"{step} p50 {percentile(ms, 50):.0f} / p99 {percentile(ms, 99):.0f} ms"
-            for step, ms in self.latencies.items()
-        )
-        walked = len(self.latencies[FLOW_STEPS[0]])
-        return f"{self.requests:,} requests ({walked:,} gigs), {self.errors} errors; {steps}"
+        steps = ", ".join(f"{step} p50 {v.p50:.0f} / p99 {v.p99:.0f} ms" for step, v in self.steps.items())
+        return f"{self.every.count:,} requests, {self.failures} failed; {steps}"
 
 
-async def paced_flow(
-    base: str, gigs: list[UUID], employer: UUID, seconds: float, connections: int, rate: float
-) -> FlowRun:
-    """Walk gigs off a shared queue through claim (a student of their own), submit, approve (the
-    employer), over at most `connections` connections, a gig's walk starting every 1/`rate` s
-    whatever the server does (an open loop, which wrk cannot do). Each first request's latency
-    is counted from when it was due, not from when a connection came free, so a server that
-    falls behind shows in the figure instead of slowing the arrivals."""
-    queue: deque[UUID] = deque(gigs)
-    boss = {"Authorization": f"Bearer {token(employer, 'employer')}"}
-    latencies: dict[str, list[float]] = {step: [] for step in FLOW_STEPS}
-    errors = 0
-    kinds: Counter[str] = Counter()
+def paced_flow(
+    base: str, gigs: list[UUID], employer: UUID, seconds: float, connections: int, rate: float, plan: Path
+) -> PacedFlow:
+    """Walk `gigs` through the flow at `rate` requests/s offered (a walk due every 3/`rate` s),
+    over `connections` connections for `seconds`, driven by wrk and bench/flow.lua: an open
+    loop. A claim's latency counts from when it was due, so a server falling behind shows in
+    the figures instead of slowing the arrivals (see the script)."""
+    walks = rate / len(FLOW_STEPS)
+    if len(gigs) < walks * seconds + connections:
+        raise RuntimeError(f"{len(gigs):,} gigs are too few for {walks:.0f} walks/s over {seconds:.0f} s")
+    write_plan(plan, employer, gigs, connections)
+    # Every connection's clock starts from the same moment, once wrk's threads are up.
+    start_ms = (time.monotonic() + 1.0) * 1000
+    run = wrk(
+        base, seconds + 1, connections, script=(FLOW_SCRIPT, plan), args=(f"{start_ms:.3f}", f"{walks}")
+    )
+    m = re.search(r"failures claim (\d+) submission (\d+) review (\d+)", run.output)
+    paced = re.search(r"paced all (.+) claim (.+) submission (.+) review (.+)", run.output)
+    assert m is not None and paced is not None, run.output
 
-    async def one(
-        client: httpx.AsyncClient, step: str, gig: UUID, headers: dict[str, str], body: object, due: float
-    ) -> None:
-        nonlocal errors
-        response = await client.post(f"/gigs/{gig}/{step}", headers=headers, json=body)
-        latencies[step].append((time.perf_counter() - due) * 1000)
-        if response.status_code >= 300:
-            errors += 1
-            kinds[f"{step} {response.status_code} {response.text[:80]}"] += 1
+    def latencies(text: str) -> Latencies:
+        count, p50, p99 = text.split()
+        return Latencies(int(count), float(p50), float(p99))
 
-    async def walk(client: httpx.AsyncClient, gig: UUID, student: dict[str, str], due: float) -> None:
-        await one(client, "claim", gig, student, None, due)
-        work = {"url": "https://example.org/work"}
-        await one(client, "submission", gig, student, work, time.perf_counter())
-        review = {"decision": "approve", "feedback": "great"}
-        await one(client, "review", gig, boss, review, time.perf_counter())
-
-    async def walk_when_free(
-        free: asyncio.Queue[httpx.AsyncClient], gig: UUID, student: dict[str, str], due: float
-    ) -> None:
-        client = await free.get()
-        try:
-            await walk(client, gig, student, due)
-        finally:
-            free.put_nowait(client)
-
-    async def paced(clients: list[httpx.AsyncClient], deadline: float, per_second: float) -> None:
-        free: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
-        for client in clients:
-            free.put_nowait(client)
-        walks: list[asyncio.Task[None]] = []
-        start = time.perf_counter()
-        n = 0
-        while queue:
-            due = start + n / per_second
-            if due >= deadline:
-                break
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            student = {"Authorization": f"Bearer {token(uuid4(), 'student')}"}
-            walks.append(asyncio.create_task(walk_when_free(free, queue.popleft(), student, due)))
-            n += 1
-        await asyncio.gather(*walks)
-
-    # A client of one connection each: one pool of `connections` costs the load generator several
-    # times the CPU per request (it scans the pool on every request), and that CPU is the server's.
-    single = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    async with AsyncExitStack() as stack:
-        clients = [
-            await stack.enter_async_context(httpx.AsyncClient(base_url=base, limits=single, timeout=30))
-            for _ in range(connections)
-        ]
-        started = time.perf_counter()
-        deadline = started + seconds
-        await paced(clients, deadline, rate)
-        elapsed = time.perf_counter() - started
-    for kind, count in kinds.most_common(5):
-        print(f"flow error x{count}: {kind}", file=sys.stderr)
-    return FlowRun(elapsed, latencies, errors, rate)
+    every, *steps = (latencies(paced.group(i)) for i in range(1, 5))
+    failures = sum(int(n) for n in m.groups())
+    return PacedFlow(walks, every, dict(zip(FLOW_STEPS, steps, strict=True)), failures)
 
 
 def settle(base: str, timeout: float = 180) -> None:
@@ -306,9 +260,8 @@ def run(ctx: Context) -> list[Figure]:
             closed = closed_flow(base, gigs[:for_closed], employer, sizes.http_seconds, c, plan)
             # The open loop starts caught up, as the closed one did, with gigs of its own.
             settle(base)
-            walks = closed.run.rate / len(FLOW_STEPS) * OPEN_LOOP_SHARE
             left = gigs[for_closed:]
-            paced = asyncio.run(paced_flow(base, left, employer, sizes.http_seconds, c, walks))
+            paced = paced_flow(base, left, employer, sizes.http_seconds, c, PACED_RATE, plan)
             peaks = tree_peaks(api.pid)
         c = sizes.http_connections
         label = f"{c} connections, granian {WORKERS} workers"
@@ -336,16 +289,16 @@ def run(ctx: Context) -> list[Figure]:
         ]
         ctx.notes.append(
             f"flow, closed loop (wrk): {closed.walks:,} gigs walked, {closed.failures} failed "
-            f"requests; open loop at {paced.rate:.0f} gigs/s: "
+            f"requests; open loop at {paced.walks:.0f} gigs/s: "
             f"{paced.summary()}; API process tree peak RSS (MiB): "
             f"{', '.join(f'{v:.0f}' for v in peaks.values())}"
         )
     return figures
 
 
-def flow_figures(closed: ClosedFlow, paced: FlowRun, label: str) -> list[Figure]:
+def flow_figures(closed: ClosedFlow, paced: PacedFlow, label: str) -> list[Figure]:
     """The closed loop's throughput and latencies (with the issue's target), then the latencies
-    of each step and of all at a paced arrival rate well inside that throughput."""
+    of each step and of all at a paced arrival rate inside that throughput."""
     figures = [
         Figure("http", "postgres", f"claim → submit → approve (wrk), {label}", closed.run.rate, "req/s"),
         Figure("http", "postgres", "flow p50 per request", closed.run.p50, "ms"),
@@ -359,13 +312,12 @@ def flow_figures(closed: ClosedFlow, paced: FlowRun, label: str) -> list[Figure]
         ),
     ]
     figures += [
-        Figure("http", "postgres", f"open loop: p99 of POST /gigs/{{id}}/{step}", percentile(ms, 99), "ms")
-        for step, ms in paced.latencies.items()
+        Figure("http", "postgres", f"open loop: p99 of POST /gigs/{{id}}/{step}", v.p99, "ms")
+        for step, v in paced.steps.items()
     ]
-    every = paced.every
-    rate = f"open loop, {paced.rate:.0f} gigs/s ({paced.rate * len(FLOW_STEPS):.0f} req/s offered)"
+    rate = f"open loop (wrk), {paced.walks * len(FLOW_STEPS):.0f} req/s offered"
     figures += [
-        Figure("http", "postgres", f"flow p50 per request, {rate}", percentile(every, 50), "ms"),
-        Figure("http", "postgres", f"flow p99 per request, {rate}", percentile(every, 99), "ms"),
+        Figure("http", "postgres", f"flow p50 per request, {rate}", paced.every.p50, "ms"),
+        Figure("http", "postgres", f"flow p99 per request, {rate}", paced.every.p99, "ms"),
     ]
     return figures
