@@ -8,9 +8,9 @@ The board is loaded with wrk (installed by `make bench`). The flow needs a beare
 and three dependent requests per gig: wrk drives it with `bench/flow.lua` and one thread per
 connection, first as a closed loop (every connection walking gigs with no pause: its throughput),
 then paced at a fixed offered rate (an open loop: the latency a user sees at that load, with a
-late start counted against the server). The load generators share the machine's cores with the server and PostgreSQL. The
-bare endpoint and the API serve side by side and take the board's load in alternating rounds, so
-whatever else the machine is doing meanwhile weighs on both alike.
+late start counted against the server). The load generators share the machine's cores with the
+server and PostgreSQL. The bare endpoint and the API serve side by side and take the board's load
+in alternating rounds, so whatever else the machine is doing meanwhile weighs on both alike.
 """
 
 from __future__ import annotations

@@ -49,7 +49,8 @@ class StudentPortfolio(BufferedReadModel):
             # A page loads the entries of its gigs by gig (see `entries`), which the primary key,
             # student first, cannot serve: without this every page read the whole table. Unique,
             # so a rebuild keeps it while replaying (it defers only plain indexes).
-            "CREATE UNIQUE INDEX IF NOT EXISTS portfolio_entries_by_gig ON portfolio_entries (gig_id, student_id)",
+            "CREATE UNIQUE INDEX IF NOT EXISTS portfolio_entries_by_gig"
+            " ON portfolio_entries (gig_id, student_id)",
         ]
 
     def _gig(self, conn: Connection, event: Any, **values: Any) -> None:
