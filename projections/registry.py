@@ -13,6 +13,7 @@ from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder
 
 from domain.marketplace import Marketplace
 from projections.board import Board
@@ -42,13 +43,10 @@ class UnknownProjection(KeyError):
 
 
 def wakeup_for(recorder: ApplicationRecorder, poll_interval: float = 0.05) -> Wakeup:
-    """LISTEN/NOTIFY where the recorder can subscribe (PostgreSQL), polling where not (SQLite)."""
-    try:
-        with recorder.subscribe(gt=recorder.max_notification_id()):
-            pass
-    except NotImplementedError:
-        return PollingWakeup(poll_interval)
-    return SubscriptionWakeup(recorder)
+    """LISTEN/NOTIFY on PostgreSQL, polling elsewhere (SQLite)."""
+    if isinstance(recorder, PostgresApplicationRecorder):
+        return SubscriptionWakeup(recorder)
+    return PollingWakeup(poll_interval)
 
 
 class Projections:

@@ -1,4 +1,4 @@
-"""What wakes an idle follower: a short poll on SQLite, the library's subscription on PostgreSQL.
+"""What wakes an idle follower: a short poll on SQLite, LISTEN/NOTIFY on PostgreSQL.
 
 Followers take a ticket before they look at the log and wait for the ticket to go stale, so a
 write that lands between "nothing new" and "wait" is never slept through.
@@ -10,7 +10,8 @@ import logging
 import threading
 from typing import Protocol
 
-from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg.sql import SQL, Identifier
 
 log = logging.getLogger(__name__)
 
@@ -48,24 +49,26 @@ class PollingWakeup:
 
 
 class SubscriptionWakeup(PollingWakeup):
-    """One LISTEN/NOTIFY subscription shared by every follower of an application: each recorded
-    notification bumps the generation. Followers still read the log themselves, in pages; the
-    poll interval here is only a safety net for a lost connection.
+    """LISTEN on the channel the library NOTIFYs whenever it records events: each notification
+    bumps the generation, shared by every follower of the application. Followers read the log
+    themselves, in pages; the poll interval here is only a safety net for a lost connection.
 
-    The subscription starts when a follower first takes a ticket, not before: the library's
-    subscription reads every new row of the log, which an API process that runs no followers
-    (`FAIRGIG_EMBEDDED_WORKERS=0`) would otherwise do for every write of every process, on the
-    threads that serve requests."""
+    Why not the library's subscription (`recorder.subscribe`): it reads every new row of the log
+    after each notification, to hand the events over, where a wakeup needs only the news that
+    there are some. Those reads were a fifteenth of a worker's interpreter time under a steady
+    flow of commands, each a query to the server, all for events the followers read again.
+
+    Listening starts when a follower first takes a ticket, not before: an API process that runs no
+    followers (`FAIRGIG_EMBEDDED_WORKERS=0`) then holds no connection for it."""
 
     def __init__(
-        self, recorder: ApplicationRecorder, interval: float = 1.0, retry_after: float = 1.0
+        self, recorder: PostgresApplicationRecorder, interval: float = 1.0, retry_after: float = 1.0
     ) -> None:
         super().__init__(interval)
         self._recorder = recorder
         self._retry_after = retry_after
         self._closed = threading.Event()
-        self._subscription_lock = threading.Lock()
-        self._subscription: object | None = None
+        self._start_lock = threading.Lock()
         self._thread = threading.Thread(target=self._listen, name="projections-wakeup", daemon=True)
 
     @property
@@ -74,7 +77,7 @@ class SubscriptionWakeup(PollingWakeup):
 
     def ticket(self) -> int:
         if self._thread.ident is None:
-            with self._subscription_lock:
+            with self._start_lock:
                 if self._thread.ident is None and not self._closed.is_set():
                     self._thread.start()
         return super().ticket()
@@ -82,27 +85,28 @@ class SubscriptionWakeup(PollingWakeup):
     def _listen(self) -> None:
         while not self._closed.is_set():
             try:
-                with self._recorder.subscribe(gt=self._recorder.max_notification_id()) as subscription:
-                    with self._subscription_lock:
-                        self._subscription = subscription
-                    if self._closed.is_set():
-                        return
-                    # A write between a follower's ticket and this subscription notified nobody.
-                    self.nudge()
-                    for _notification in subscription:
-                        self.nudge()
+                self._follow_notifications()
             except Exception:
-                log.exception("log subscription failed; resubscribing")
+                log.exception("listening for new events failed; listening again")
                 self.nudge()
             self._closed.wait(self._retry_after)
 
+    def _follow_notifications(self) -> None:
+        channel = SQL("LISTEN {0}").format(Identifier(self._recorder.channel_name))
+        with self._recorder.datastore.get_connection() as conn:
+            conn.execute(channel)
+            # A write between a follower's ticket and the LISTEN notified nobody.
+            self.nudge()
+            while not self._closed.is_set():
+                # Bounded, so that closing is noticed within the timeout.
+                for _notification in conn.notifies(timeout=_NOTIFIES_TIMEOUT):
+                    self.nudge()
+
     def close(self) -> None:
         self._closed.set()
-        with self._subscription_lock:
-            subscription = self._subscription
-        stop = getattr(subscription, "stop", None)
-        if stop is not None:
-            stop()
         if self._thread.ident is not None:
             self._thread.join(timeout=5)
         super().close()
+
+
+_NOTIFIES_TIMEOUT = 0.25
