@@ -35,7 +35,7 @@ from projections.database import Database, PostgresDatabase, SQLiteDatabase, sch
 from projections.fairness import FairnessModel
 from projections.fairness_fold import FactFold
 from projections.follower import Follower
-from projections.follower_group import PAGE_SIZE, FollowerGroup
+from projections.follower_group import PAGE_SIZE
 from projections.ledger import Ledger
 from projections.registry import Projections
 from projections.status import RunState, projection_status, wait_for
@@ -63,8 +63,9 @@ class Container:
     inbox: WebhookInbox
     fairness: FairnessService
     audit_followers: list[Follower] = field(default_factory=list)
-    """The ledger and the audit index: followed as one group of their own (one read of the log
-    for both), apart from the read models so that their lanes stay as measured."""
+    """The ledger and the audit index: followed in the group of the read models this process
+    runs (its first lane), so that one read and decode of each page serves them all and one
+    transaction commits it; rebuilt after the read models (`fairgig projections rebuild`)."""
     writes: WriteMemory = field(default_factory=WriteMemory)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -78,8 +79,6 @@ class Container:
         loops: list[tuple[str, Callable[[threading.Event], None]]] = []
         if "projections" in kinds:
             self._start_projections()
-            if self.audit_followers:
-                self.audit_group.start()
             loops.append(("audit-chain", self._chain_forever))
         if "escrow" in kinds:
             self.escrow_follower.start()
@@ -101,14 +100,10 @@ class Container:
         PostgreSQL, the first lane here and each other lane in a child process."""
         processes = self.settings.server.projection_processes if self.db.dialect == "postgres" else 1
         lanes = lanes_for(list(self.projections.followers), processes)
-        self.projections.start(lanes[0])
+        self.projections.start(lanes[0], also=self.audit_followers)
         if len(lanes) > 1:
             self._lanes = LaneProcesses(lanes[1:])
             self._lanes.start()
-
-    @cached_property
-    def audit_group(self) -> FollowerGroup:
-        return FollowerGroup(self.audit_followers)
 
     @cached_property
     def fact_fold(self) -> FactFold:
@@ -139,8 +134,6 @@ class Container:
             self._lanes.stop()
         self.projections.stop()
         self.escrow_follower.stop()
-        if self.audit_followers:
-            self.audit_group.stop()
         for thread in self._threads:
             thread.join(timeout=10)
 
@@ -187,7 +180,7 @@ class Container:
                 self.db,
                 [f.name for f in self.audit_followers],
                 run_states={
-                    f.name: RunState(self.audit_group.running, f.halted, f.last_error)
+                    f.name: RunState(self.projections.group.running, f.halted, f.last_error)
                     for f in self.audit_followers
                 },
                 now=self.clock,

@@ -96,12 +96,14 @@ class Projections:
     def catch_up(self) -> int:
         return self.group.catch_up()
 
-    def start(self, names: Sequence[str] | None = None) -> None:
+    def start(self, names: Sequence[str] | None = None, *, also: Sequence[Follower] = ()) -> None:
         """Follow the log in a background thread: every model, or only `names` (the rest are
-        followed elsewhere, by another process)."""
+        followed elsewhere, by another process), and the followers `also` in the same group
+        (prepared by their owner)."""
         self.prepare()
-        if names is not None and list(names) != list(self.followers):
-            self.group = FollowerGroup([self.followers[name] for name in names])
+        chosen = list(self.followers) if names is None else list(names)
+        if chosen != list(self.followers) or also:
+            self.group = FollowerGroup([*(self.followers[name] for name in chosen), *also])
         self.group.start()
 
     def stop(self) -> None:

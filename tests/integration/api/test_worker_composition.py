@@ -1,0 +1,56 @@
+"""A worker follows the ledger and the audit index in the same group as its read models: one
+read and decode of each page serves them all, and one transaction commits it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from api.bootstrap import Container, bootstrap
+from api.settings import get_settings
+from tests.conftest import POSTGRES_DSN, FakeClock
+from tests.integration.projections.factories import Market
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def container(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Container]:
+    monkeypatch.setenv("FAIRGIG_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("FAIRGIG_PROJECTION_PROCESSES", "1")
+    if request.param == "postgres":
+        monkeypatch.setenv("FAIRGIG_DATABASE_URL", POSTGRES_DSN)
+        monkeypatch.setenv("FAIRGIG_DATABASE_SCHEMA", request.getfixturevalue("postgres_schema"))
+    else:
+        monkeypatch.delenv("FAIRGIG_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    built = bootstrap(get_settings())
+    yield built
+    built.close()
+    get_settings.cache_clear()
+
+
+def test_the_ledger_and_the_audit_index_follow_in_the_read_models_group(container: Container) -> None:
+    market = Market(container.marketplace, FakeClock(container.clock()))
+    market.submit(market.post())
+    container.start_workers(("projections",))
+    try:
+        group = container.projections.group
+        names = [f.name for f in group.followers]
+        assert set(names) == {*container.projections.followers, "ledger", "audit_index"}
+        assert container.wait_for(container.log_head(), timeout=20)
+        report = container.readiness()
+        rows = {row["name"]: row for row in report["projections"]}
+        for name in ("ledger", "audit_index", "board"):
+            assert rows[name]["lag_events"] == 0 and rows[name]["running"] is True, rows[name]
+        assert report["ready"] is True
+        # What the ledger keeps arrived through the group: the gig's funding is on its books.
+        with container.db.read() as conn:
+            books = conn.fetchall("SELECT gig_id FROM ledger_books")
+            indexed = conn.fetchall("SELECT position FROM audit_index")
+        assert len(books) == 1 and len(indexed) == container.log_head()
+    finally:
+        container.stop_workers()
+    assert not container.projections.group.running
