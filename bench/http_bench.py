@@ -297,8 +297,8 @@ def run(ctx: Context) -> list[Figure]:
 
 
 def flow_figures(closed: ClosedFlow, paced: PacedFlow, label: str) -> list[Figure]:
-    """The closed loop's throughput and latencies (with the issue's target), then the latencies
-    of each step and of all at a paced arrival rate inside that throughput."""
+    """The closed loop's throughput and latencies, then the latencies of each step and of all at
+    a paced arrival rate inside that throughput; the p99 target is held to both."""
     figures = [
         Figure("http", "postgres", f"claim → submit → approve (wrk), {label}", closed.run.rate, "req/s"),
         Figure("http", "postgres", "flow p50 per request", closed.run.p50, "ms"),
@@ -318,6 +318,14 @@ def flow_figures(closed: ClosedFlow, paced: PacedFlow, label: str) -> list[Figur
     rate = f"open loop (wrk), {paced.walks * len(FLOW_STEPS):.0f} req/s offered"
     figures += [
         Figure("http", "postgres", f"flow p50 per request, {rate}", paced.every.p50, "ms"),
-        Figure("http", "postgres", f"flow p99 per request, {rate}", paced.every.p99, "ms"),
+        Figure(
+            "http",
+            "postgres",
+            f"flow p99 per request, {rate}",
+            paced.every.p99,
+            "ms",
+            # The target read at a stated load: latency a user meets, not the closed loop's queue.
+            targets=(Target("p99 < 50 ms", maximum=50),),
+        ),
     ]
     return figures
