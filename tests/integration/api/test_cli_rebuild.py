@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from api import cli
-from api.bootstrap import Container, bootstrap, composed
-from api.settings import get_settings
+from api.bootstrap import Container, composed
 from domain.clock import Clock
 from projections.rebuild import build_indexes, reset
-from tests.conftest import POSTGRES_DSN, FakeClock
+from tests.conftest import FakeClock
 from tests.integration.projections.factories import Market
 from tests.integration.projections.test_rebuild_indexes import index_names, present_indexes
 
 TABLES = ("board_gigs", "gig_details", "gig_detail_entries", "fairness_facts", "due_timers", "audit_index")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def container(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Container]:
-    """The CLI's own composition on each backend (on PostgreSQL the rebuild runs in two processes,
-    which read the same environment)."""
-    monkeypatch.setenv("FAIRGIG_DATA_DIR", str(tmp_path / "var"))
-    if request.param == "postgres":
-        monkeypatch.setenv("FAIRGIG_DATABASE_URL", POSTGRES_DSN)
-        monkeypatch.setenv("FAIRGIG_DATABASE_SCHEMA", request.getfixturevalue("postgres_schema"))
-    else:
-        monkeypatch.delenv("FAIRGIG_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    built = bootstrap(get_settings())
-    yield built
-    built.close()
-    get_settings.cache_clear()
 
 
 def rows(c: Container) -> dict[str, list[str]]:

@@ -3,33 +3,9 @@ read and decode of each page serves them all, and one transaction commits it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from api.bootstrap import Container, bootstrap
-from api.settings import get_settings
-from tests.conftest import POSTGRES_DSN, FakeClock
+from api.bootstrap import Container
+from tests.conftest import FakeClock
 from tests.integration.projections.factories import Market
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def container(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Container]:
-    monkeypatch.setenv("FAIRGIG_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("FAIRGIG_PROJECTION_PROCESSES", "1")
-    if request.param == "postgres":
-        monkeypatch.setenv("FAIRGIG_DATABASE_URL", POSTGRES_DSN)
-        monkeypatch.setenv("FAIRGIG_DATABASE_SCHEMA", request.getfixturevalue("postgres_schema"))
-    else:
-        monkeypatch.delenv("FAIRGIG_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    built = bootstrap(get_settings())
-    yield built
-    built.close()
-    get_settings.cache_clear()
 
 
 def test_the_ledger_and_the_audit_index_follow_in_the_read_models_group(container: Container) -> None:
