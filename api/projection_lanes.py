@@ -9,7 +9,9 @@ other four in the other. Only PostgreSQL gains: SQLite lets one writer in at a t
 
 `fairgig projections rebuild` uses lanes on PostgreSQL; `fairgig worker projections` does when
 FAIRGIG_PROJECTION_PROCESSES asks for more than one (the first lane stays in the worker's own
-process, each other lane follows the log in a child process).
+process, where the ledger and the audit index follow in its group, and each other lane follows
+the log in a child process). The lanes were balanced for the read models alone: in a worker the
+first lane now carries the ledger and the audit index as well, and finishes a catch-up last.
 """
 
 from __future__ import annotations
