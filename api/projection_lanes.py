@@ -11,7 +11,8 @@ other four in the other. Only PostgreSQL gains: SQLite lets one writer in at a t
 FAIRGIG_PROJECTION_PROCESSES asks for more than one (the first lane stays in the worker's own
 process, where the ledger and the audit index follow in its group, and each other lane follows
 the log in a child process). The lanes were balanced for the read models alone: in a worker the
-first lane now carries the ledger and the audit index as well, and finishes a catch-up last.
+first lane also carries the ledger and the audit index, so the two do unequal work catching up
+(each lane's time is not yet measured apart).
 """
 
 from __future__ import annotations
