@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from projections import tracking
-from projections.database import lock_schema_changes
+from projections.database import Connection, lock_schema_changes
 from projections.follower import Follower
 from projections.read_model import is_secondary_index
 
@@ -50,12 +50,27 @@ def reset(follower: Follower, *, defer_indexes: bool = False) -> None:
 
 def build_indexes(follower: Follower) -> None:
     """Create the secondary indexes `reset(..., defer_indexes=True)` left out (those present
-    are kept)."""
+    are kept), then, on PostgreSQL, ANALYZE the refilled tables: their statistics still describe
+    the rows the reset dropped, and until autovacuum gets to them (never, where it is off) the
+    planner guesses, and a statement prepared meanwhile keeps its guess."""
     with follower.db.transaction() as conn:
         lock_schema_changes(follower.db, conn)
         for statement in follower.model.schema():
             if is_secondary_index(statement):
                 conn.execute(statement)
+        if follower.db.dialect == "postgres":
+            for table in _existing_tables(conn, follower.model.tables):
+                conn.execute(f"ANALYZE {table}")
+
+
+def _existing_tables(conn: Connection, names: Sequence[str]) -> list[str]:
+    """Those of `names` that are tables here: a model may name tables of one dialect only."""
+    rows = conn.fetchall(
+        "SELECT relname FROM pg_class WHERE relname = ANY(:names) AND relkind = 'r'"
+        " AND relnamespace = current_schema()::regnamespace",
+        {"names": list(names)},
+    )
+    return [row["relname"] for row in rows]
 
 
 def rebuild(follower: Follower, progress: Callable[[Progress], None] | None = None) -> Progress:
