@@ -31,7 +31,7 @@ from payments.simulated_journal import SqlMovementJournal
 from payments.webhook_inbox import WebhookInbox
 from projections import audit_chain
 from projections.audit_log import AuditIndex, EventsTable
-from projections.database import Database, PostgresDatabase, SQLiteDatabase, schema_lock_key
+from projections.database import Database, PostgresDatabase, SQLiteDatabase, keeps_statistics, schema_lock_key
 from projections.fairness import FairnessModel
 from projections.fairness_fold import FactFold
 from projections.follower import Follower
@@ -288,6 +288,11 @@ def _bootstrap(
     marketplace = Marketplace(store.event_store_env("Marketplace"), clock=clock, policy=settings.policy)
     accounts = Accounts(store.event_store_env("Accounts"), clock=clock)
     db = build_database(settings)
+    if not keeps_statistics(db):
+        log.warning(
+            "PostgreSQL's autovacuum is off: the read models' tables are not analysed as they grow,"
+            " and their lookups can come to read them whole; turn it on, or ANALYZE them regularly"
+        )
     gateway = gateway or build_gateway(settings, clock, db)
     escrow = EscrowProcess(marketplace, accounts, gateway, PayoutQueue(db))
     # On SQLite the escrow's tracking lives in a file of its own: its handler writes marketplace

@@ -78,9 +78,7 @@ def values_of(columns: Sequence[str], rows: RowsIn) -> list[tuple[Any, ...]]:
 
 
 @lru_cache(maxsize=256)
-def insert_values_sql(
-    table: str, columns: tuple[str, ...], key: tuple[str, ...], placeholder: str
-) -> str:
+def insert_values_sql(table: str, columns: tuple[str, ...], key: tuple[str, ...], placeholder: str) -> str:
     """`insert_sql` with positional placeholders (`?` for SQLite, `%s` for psycopg)."""
     values = ", ".join([placeholder] * len(columns))
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({values})" + _on_conflict(columns, key)
@@ -295,6 +293,17 @@ def _staging_table(table: str, columns: tuple[str, ...]) -> str:
     """A temporary table per target table and column list (temporary tables live per session)."""
     digest = hashlib.blake2b(",".join(columns).encode(), digest_size=4).hexdigest()
     return f"staged_{table}_{digest}"
+
+
+def keeps_statistics(db: Database) -> bool:
+    """Whether the server brings planner statistics up to date by itself as tables grow
+    (PostgreSQL's autovacuum; SQLite plans without them). Read models look rows up by keys
+    their indexes serve only once the planner knows the tables are large."""
+    if not isinstance(db, PostgresDatabase):
+        return True
+    with db.read() as conn:
+        row = conn.fetchone("SELECT current_setting('autovacuum') AS setting")
+    return row is not None and row["setting"] == "on"
 
 
 def schema_lock_key(schema: str) -> str:
