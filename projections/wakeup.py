@@ -15,6 +15,9 @@ from psycopg.sql import SQL, Identifier
 
 log = logging.getLogger(__name__)
 
+_NOTIFIES_TIMEOUT = 0.25
+"""Seconds a listening connection waits for notifications before it looks whether it is closed."""
+
 
 class Wakeup(Protocol):
     def ticket(self) -> int: ...
@@ -98,7 +101,6 @@ class SubscriptionWakeup(PollingWakeup):
             # A write between a follower's ticket and the LISTEN notified nobody.
             self.nudge()
             while not self._closed.is_set():
-                # Bounded, so that closing is noticed within the timeout.
                 for _notification in conn.notifies(timeout=_NOTIFIES_TIMEOUT):
                     self.nudge()
 
@@ -107,6 +109,3 @@ class SubscriptionWakeup(PollingWakeup):
         if self._thread.ident is not None:
             self._thread.join(timeout=5)
         super().close()
-
-
-_NOTIFIES_TIMEOUT = 0.25
