@@ -27,7 +27,8 @@ from tests.integration.projections.test_crash_recovery import snapshot
 EVENTS = 1_500
 
 
-def _models(market: Market, db: Database) -> list[ReadModel]:
+def every_model(market: Market, db: Database) -> list[ReadModel]:
+    """The six read models, the ledger and the audit index, as a worker keeps them."""
     events = EventsTable.of(market.app)
     return [*(model(db.dialect) for model in MODELS.values()), Ledger(events), AuditIndex(events)]
 
@@ -54,7 +55,7 @@ def present_indexes(db: Database, names: set[str]) -> set[str]:
 
 def _followers(market: Market, db: Database) -> list[Follower]:
     wakeup = PollingWakeup(0.001)
-    return [Follower(m, market.app, db, wakeup=wakeup, page_size=200) for m in _models(market, db)]
+    return [Follower(m, market.app, db, wakeup=wakeup, page_size=200) for m in every_model(market, db)]
 
 
 def test_a_rebuild_builds_the_secondary_indexes_after_the_replay_and_keeps_the_rows(
@@ -63,9 +64,9 @@ def test_a_rebuild_builds_the_secondary_indexes_after_the_replay_and_keeps_the_r
     list(stream(market.app, EVENTS))
     live = FollowerGroup(_followers(market, db), page_size=200)
     live.catch_up()
-    tables = [t for model in _models(market, db) for t in model.tables]
+    tables = [t for model in every_model(market, db) for t in model.tables]
     followed = snapshot(db, tables)
-    names = index_names(_models(market, db))
+    names = index_names(every_model(market, db))
     assert len(names) >= 10 and present_indexes(db, names) == names
 
     during: list[set[str]] = []
@@ -129,7 +130,7 @@ def test_a_rebuild_leaves_its_tables_analysed(market: Market, db: Database) -> N
     if db.dialect != "postgres":
         pytest.skip("PostgreSQL keeps planner statistics per table; SQLite plans without them")
     list(stream(market.app, 300))
-    models = _models(market, db)
+    models = every_model(market, db)
     tables = [t for model in models for t in model.tables]
 
     rebuild_group(FollowerGroup(_followers(market, db), page_size=200))

@@ -12,24 +12,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from projections.audit_log import AuditIndex, EventsTable
 from projections.database import Connection, Database
 from projections.follower import Follower
-from projections.ledger import Ledger
-from projections.read_model import BufferedReadModel, ReadModel, Rows
-from projections.registry import MODELS
+from projections.read_model import BufferedReadModel, Rows
 from projections.wakeup import PollingWakeup
 from tests.integration.projections.factories import Market
-
-
-def _models(market: Market, db: Database) -> list[ReadModel]:
-    events = EventsTable.of(market.app)
-    return [*(model(db.dialect) for model in MODELS.values()), Ledger(events), AuditIndex(events)]
+from tests.integration.projections.test_rebuild_indexes import every_model
 
 
 def _buffers(market: Market, db: Database) -> list[Rows]:
     buffers: list[Rows] = []
-    for model in _models(market, db):
+    for model in every_model(market, db):
         Follower(model, market.app, db, wakeup=PollingWakeup()).prepare()
         if isinstance(model, BufferedReadModel):
             buffers.extend(model.buffers())
